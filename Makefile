@@ -1,0 +1,47 @@
+# Two commands do everything on a fresh Debian machine: `make run` and `make test`.
+JOBS ?= $(shell nproc)
+BUILD ?= build
+TEST_BUILD ?= build-test
+CONFIG ?= config/gateway.yaml
+
+.PHONY: all deps build build-test run test unit e2e bench fmt clean
+
+all: build
+
+deps:
+	@bash scripts/deps.sh
+
+$(BUILD)/CMakeCache.txt:
+	cmake -S . -B $(BUILD) -G Ninja -DCMAKE_BUILD_TYPE=Release -DMCPGW_TESTS=OFF
+
+build: deps $(BUILD)/CMakeCache.txt
+	cmake --build $(BUILD) -j $(JOBS)
+
+$(TEST_BUILD)/CMakeCache.txt:
+	cmake -S . -B $(TEST_BUILD) -G Ninja -DCMAKE_BUILD_TYPE=Debug -DMCPGW_SANITIZE=ON -DMCPGW_TESTS=ON
+
+build-test: deps $(TEST_BUILD)/CMakeCache.txt
+	cmake --build $(TEST_BUILD) -j $(JOBS)
+
+run: build
+	@bash scripts/run.sh $(BUILD) $(CONFIG)
+
+# Every test: unit tests (GoogleTest), end-to-end tests against the real binary,
+# the conformance suite. Built with ASan and UBSan.
+test: build-test
+	cd $(TEST_BUILD) && ctest --output-on-failure -j $(JOBS) --timeout 900
+
+unit: build-test
+	cd $(TEST_BUILD) && ctest --output-on-failure -j $(JOBS) -L unit
+
+e2e: build-test
+	cd $(TEST_BUILD) && ctest --output-on-failure -L e2e
+
+bench: build
+	@bash bench/run.sh $(BUILD)
+
+fmt:
+	@find src tests bench examples -name '*.cpp' -o -name '*.h' | xargs clang-format -i
+
+clean:
+	rm -rf $(BUILD) $(TEST_BUILD)

@@ -1,0 +1,8 @@
+// Each subcommand of `mcp-gateway` registers itself on the app; main() calls every add_*.
+#pragma once
+#include <CLI/CLI.hpp>
+
+namespace mcpgw::cli {
+// Each add_* function registers a subcommand and its callback. The callback sets `exit_code`.
+void add_run_command(CLI::App& app, int& exit_code);       // run_command.cpp
+}  // namespace mcpgw::cli

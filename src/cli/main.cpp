@@ -1,0 +1,17 @@
+// mcp-gateway: the command. Subcommands: run, check-config, token, policy, audit.
+#include <spdlog/spdlog.h>
+
+#include "cli/commands.h"
+
+int main(int argc, char** argv) {
+  CLI::App app{"mcp-gateway: one authenticated, authorised, audited door to your MCP servers"};
+  app.require_subcommand(1);
+  int exit_code = 0;
+  mcpgw::cli::add_run_command(app, exit_code);
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    return app.exit(e);
+  }
+  return exit_code;
+}
