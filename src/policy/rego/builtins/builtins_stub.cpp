@@ -1,0 +1,26 @@
+// Empty registrations for families not written yet, so mcpgw_rego links. Delete a line when its
+// family file defines the real function (rego-builtins owns this file).
+#include "policy/rego/builtins/builtins.h"
+
+namespace mcpgw::policy::rego {
+
+void register_string_builtins(Registry&) {}
+void register_regex_builtins(Registry&) {}
+void register_number_builtins(Registry&) {}
+void register_aggregate_builtins(Registry&) {}
+void register_collection_builtins(Registry&) {}
+void register_type_builtins(Registry&) {}
+void register_bits_builtins(Registry&) {}
+void register_encoding_builtins(Registry&) {}
+void register_json_patch_builtins(Registry&) {}
+void register_time_builtins(Registry&) {}
+void register_net_builtins(Registry&) {}
+void register_crypto_builtins(Registry&) {}
+void register_jwt_builtins(Registry&) {}
+void register_x509_builtins(Registry&) {}
+void register_units_builtins(Registry&) {}
+void register_semver_builtins(Registry&) {}
+void register_uuid_builtins(Registry&) {}
+void register_graph_builtins(Registry&) {}
+
+}  // namespace mcpgw::policy::rego
