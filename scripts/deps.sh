@@ -40,4 +40,12 @@ if [ -f package-lock.json ]; then
     npm ci --no-audit --no-fund --loglevel=error
   fi
 fi
+# The conformance suite, pinned with the Node 22 it needs, in its own folder (it crashes on Node 20).
+if [ -f tests/conformance/package-lock.json ]; then
+  if [ ! -d tests/conformance/node_modules ] || \
+     [ tests/conformance/package-lock.json -nt tests/conformance/node_modules/.package-lock.json ]; then
+    echo "deps: npm ci in tests/conformance"
+    (cd tests/conformance && npm ci --no-audit --no-fund --loglevel=error)
+  fi
+fi
 echo "deps: ok"
