@@ -170,22 +170,6 @@ Value number_from_double_exact(double d) {
   return Value::floating(d);
 }
 
-Value add_numbers(const Value& a, const Value& b) {
-  if (a.is_int64() && b.is_int64()) {
-    int64_t out;
-    if (!__builtin_add_overflow(a.as_int64(), b.as_int64(), &out)) return Value::integer(out);
-  }
-  return number_from_double_exact(a.as_double() + b.as_double());
-}
-
-Value mul_numbers(const Value& a, const Value& b) {
-  if (a.is_int64() && b.is_int64()) {
-    int64_t out;
-    if (!__builtin_mul_overflow(a.as_int64(), b.as_int64(), &out)) return Value::integer(out);
-  }
-  return number_from_double_exact(a.as_double() * b.as_double());
-}
-
 namespace {
 
 void append_rego(std::string& out, const Value& v) {

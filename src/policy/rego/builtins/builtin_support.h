@@ -64,9 +64,6 @@ size_t utf8_length(std::string_view s);  // code points (invalid bytes count one
 // Numbers.
 // A double as a Rego number: integral values become integers (big ones keep their digits).
 Value number_from_double_exact(double d);
-// Integer arithmetic that falls back to doubles on overflow.
-Value add_numbers(const Value& a, const Value& b);
-Value mul_numbers(const Value& a, const Value& b);
 
 // The Rego source form of a value (as OPA's term String()): strings quoted, sets as {..} or
 // set(), arrays and objects with ", " separators.

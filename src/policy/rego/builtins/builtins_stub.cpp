@@ -4,7 +4,6 @@
 
 namespace mcpgw::policy::rego {
 
-void register_string_builtins(Registry&) {}
 void register_regex_builtins(Registry&) {}
 void register_number_builtins(Registry&) {}
 void register_aggregate_builtins(Registry&) {}
