@@ -1,0 +1,35 @@
+// SDK clients for the tests, connected to the gateway over Streamable HTTP, or (for checking
+// the tests themselves against an upstream with no gateway, MCPGW_E2E_DIRECT=1) over stdio.
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
+import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+
+// True when the tests should talk to the upstreams directly, to validate the tests themselves.
+export const DIRECT = process.env.MCPGW_E2E_DIRECT === '1';
+
+// target: { url } or { stdio: { command: [program, ...args] } } (a gateway server entry).
+export function transportFor(target) {
+  if (target.url) return new StreamableHTTPClientTransport(new URL(target.url));
+  const [command, ...args] = target.stdio.command;
+  return new StdioClientTransport({ command, args, stderr: 'pipe' });
+}
+
+export async function connectClient(target, { capabilities = {}, setup = () => {} } = {}) {
+  const client = new Client({ name: 'mcpgw-e2e', version: '1.0.0' }, { capabilities });
+  setup(client); // handlers must be in place before the server can use them
+  const transport = transportFor(target);
+  await client.connect(transport);
+  return { client, transport };
+}
+
+// Runs `body`; on failure appends what the started processes printed, so a failing case shows
+// the gateway's side too.
+export async function withProcessReport(group, body) {
+  try {
+    return await body();
+  } catch (error) {
+    const report = group.report().split('\n').slice(-60).join('\n');
+    error.message = `${error.message}\n--- process output (last lines) ---\n${report}`;
+    throw error;
+  }
+}
