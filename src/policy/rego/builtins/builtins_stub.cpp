@@ -5,11 +5,6 @@
 namespace mcpgw::policy::rego {
 
 void register_regex_builtins(Registry&) {}
-void register_number_builtins(Registry&) {}
-void register_aggregate_builtins(Registry&) {}
-void register_collection_builtins(Registry&) {}
-void register_type_builtins(Registry&) {}
-void register_bits_builtins(Registry&) {}
 void register_encoding_builtins(Registry&) {}
 void register_json_patch_builtins(Registry&) {}
 void register_time_builtins(Registry&) {}
@@ -20,6 +15,5 @@ void register_x509_builtins(Registry&) {}
 void register_units_builtins(Registry&) {}
 void register_semver_builtins(Registry&) {}
 void register_uuid_builtins(Registry&) {}
-void register_graph_builtins(Registry&) {}
 
 }  // namespace mcpgw::policy::rego
