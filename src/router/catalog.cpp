@@ -1,0 +1,112 @@
+#include "router/catalog.h"
+
+#include <algorithm>
+#include <nlohmann/json.hpp>
+
+#include "session/upstream_link.h"
+
+namespace mcpgw::router {
+
+const ListKind* list_kind(std::string_view method) {
+  static const ListKind kinds[] = {
+      {"tools/list", "tools", "name", "tools", true},
+      {"prompts/list", "prompts", "name", "prompts", true},
+      {"resources/list", "resources", "uri", "resources", false},
+      {"resources/templates/list", "resourceTemplates", "uriTemplate", "resources", false},
+  };
+  for (auto& k : kinds)
+    if (k.method == method) return &k;
+  return nullptr;
+}
+
+nlohmann::json Catalog::add_items(const ListKind& kind,
+                                  const std::shared_ptr<session::UpstreamLink>& link,
+                                  const nlohmann::json& items) {
+  nlohmann::json out = nlohmann::json::array();
+  if (!items.is_array()) return out;
+  bool prefix = kind.renamed && link->server().prefix;
+  for (auto item : items) {
+    if (!item.is_object()) continue;
+    auto it = item.find(std::string(kind.name_key));
+    if (it == item.end() || !it->is_string()) continue;
+    std::string original = it->get<std::string>();
+    std::string exposed = prefix ? link->name() + std::string(kPrefixSeparator) + original : original;
+    if (prefix) *it = exposed;
+    Target t{link, original};
+    if (kind.items_key == "tools") tools_[exposed] = t;
+    else if (kind.items_key == "prompts") prompts_[exposed] = t;
+    else if (kind.items_key == "resources") resources_[exposed] = t;
+    else templates_.emplace_back(exposed, t);
+    out.push_back(std::move(item));
+  }
+  return out;
+}
+
+void Catalog::clear(std::string_view capability) {
+  if (capability == "tools") tools_.clear();
+  else if (capability == "prompts") prompts_.clear();
+  else if (capability == "resources") resources_.clear();
+  else if (capability == "templates") templates_.clear();
+  fresh_.erase(std::remove(fresh_.begin(), fresh_.end(), capability), fresh_.end());
+}
+
+bool Catalog::fresh(std::string_view capability) const {
+  return std::find(fresh_.begin(), fresh_.end(), capability) != fresh_.end();
+}
+
+void Catalog::mark_fresh(std::string_view capability) {
+  if (!fresh(capability)) fresh_.emplace_back(capability);
+}
+
+bool Catalog::find_tool(const std::string& exposed, Target& out) const {
+  auto it = tools_.find(exposed);
+  if (it == tools_.end()) return false;
+  out = it->second;
+  return true;
+}
+
+bool Catalog::find_prompt(const std::string& exposed, Target& out) const {
+  auto it = prompts_.find(exposed);
+  if (it == prompts_.end()) return false;
+  out = it->second;
+  return true;
+}
+
+bool Catalog::find_resource(const std::string& uri, Target& out) const {
+  auto it = resources_.find(uri);
+  if (it != resources_.end()) {
+    out = it->second;
+    return true;
+  }
+  for (auto& [tmpl, t] : templates_) {
+    if (matches_template(tmpl, uri)) {
+      out = Target{t.link, uri};
+      return true;
+    }
+  }
+  return false;
+}
+
+bool matches_template(std::string_view tmpl, std::string_view uri) {
+  size_t ti = 0, ui = 0;
+  while (ti < tmpl.size()) {
+    if (tmpl[ti] == '{') {
+      size_t close = tmpl.find('}', ti);
+      if (close == std::string_view::npos) return false;
+      bool multi = close > ti + 1 && (tmpl[ti + 1] == '+' || tmpl[ti + 1] == '/');
+      ti = close + 1;
+      // The variable runs to the next literal character of the template (or the end).
+      char stop = ti < tmpl.size() ? tmpl[ti] : '\0';
+      size_t start = ui;
+      while (ui < uri.size() && uri[ui] != stop && (multi || uri[ui] != '/')) ++ui;
+      if (ui == start) return false;
+    } else {
+      if (ui >= uri.size() || uri[ui] != tmpl[ti]) return false;
+      ++ti;
+      ++ui;
+    }
+  }
+  return ui == uri.size();
+}
+
+}  // namespace mcpgw::router
