@@ -4,8 +4,6 @@
 
 namespace mcpgw::policy::rego {
 
-void register_encoding_builtins(Registry&) {}
-void register_json_patch_builtins(Registry&) {}
 void register_time_builtins(Registry&) {}
 void register_net_builtins(Registry&) {}
 void register_crypto_builtins(Registry&) {}
