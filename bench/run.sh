@@ -1,0 +1,278 @@
+#!/usr/bin/env bash
+# Load run of MCP tools/call, through the gateway and directly against bench/fast-upstream, side
+# by side: requests/s, p50/p99 latency, errors, the gateway's CPU time per call and peak RSS.
+#
+#   bench/run.sh BUILD_DIR          (what `make bench` calls; builds nothing itself)
+#
+# Environment: BENCH_DURATION (seconds per run, default 10), BENCH_WARMUP (seconds, default 2),
+# BENCH_CONNECTIONS (default "16 64"), BENCH_WRK_THREADS (default 2), BENCH_GATEWAY (path to the
+# mcp-gateway binary, default BUILD_DIR/src/cli/mcp-gateway), BENCH_UPSTREAM_THREADS (default 1).
+# Every process it starts binds 127.0.0.1 and is stopped on exit. Exit status 1 when the gateway
+# could not be measured or a run had errors.
+set -euo pipefail
+
+BUILD=${1:?usage: bench/run.sh BUILD_DIR}
+HERE=$(cd "$(dirname "$0")" && pwd)
+DURATION=${BENCH_DURATION:-10}
+WARMUP=${BENCH_WARMUP:-2}
+CONNECTIONS=${BENCH_CONNECTIONS:-"16 64"}
+WRK_THREADS=${BENCH_WRK_THREADS:-2}
+UPSTREAM_THREADS=${BENCH_UPSTREAM_THREADS:-1}
+UPSTREAM_BIN=$BUILD/bench/fast-upstream/fast-upstream
+GATEWAY_BIN=${BENCH_GATEWAY:-$BUILD/src/cli/mcp-gateway}
+CLK_TCK=$(getconf CLK_TCK)
+CPU_TARGET_US=100
+RSS_TARGET_MB=32
+
+for tool in wrk curl; do
+  command -v $tool >/dev/null || { echo "bench: '$tool' is not installed (make deps)" >&2; exit 2; }
+done
+[ -x "$UPSTREAM_BIN" ] || { echo "bench: $UPSTREAM_BIN not built (make build)" >&2; exit 2; }
+
+WORK=$(mktemp -d /tmp/mcpgw-bench.XXXXXX)
+PIDS=()
+cleanup() {
+  for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done
+  for pid in "${PIDS[@]}"; do wait "$pid" 2>/dev/null || true; done
+  rm -rf "$WORK"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+log() { echo "bench: $*" >&2; }
+
+free_port() {
+  local port
+  for _ in $(seq 1 100); do
+    port=$((20000 + RANDOM % 40000))
+    if [ -z "$(ss -Htln "sport = :$port" 2>/dev/null)" ]; then echo "$port"; return; fi
+  done
+  log "no free port found"; return 1
+}
+
+# utime + stime of a process, in clock ticks (/proc/PID/stat fields 14 and 15; the command name
+# in field 2 may contain spaces, so count from after its closing parenthesis).
+cpu_ticks() {
+  local stat
+  stat=$(cat "/proc/$1/stat") || return 1
+  stat=${stat##*) }
+  awk '{ print $12 + $13 }' <<<"$stat"
+}
+
+peak_rss_kb() { awk '/^VmHWM:/ { print $2 }' "/proc/$1/status"; }
+
+# POST a JSON-RPC message; prints the HTTP status; headers and body land in $WORK/$2.*
+post() {  # url name body [session] [protocol-version]
+  local url=$1 name=$2 body=$3 session=${4:-} version=${5:-}
+  local args=(-sS -m 10 -o "$WORK/$name.body" -D "$WORK/$name.headers" -w '%{http_code}'
+    -H 'Content-Type: application/json' -H 'Accept: application/json, text/event-stream')
+  [ -n "$session" ] && args+=(-H "Mcp-Session-Id: $session")
+  [ -n "$version" ] && args+=(-H "MCP-Protocol-Version: $version")
+  curl "${args[@]}" --data-binary "$body" "$url" || echo "curl-failed"
+}
+
+INIT='{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-11-25","capabilities":{},"clientInfo":{"name":"mcpgw-bench","version":"1"}}}'
+INITIALIZED='{"jsonrpc":"2.0","method":"notifications/initialized"}'
+CALL='{"jsonrpc":"2.0","id":2,"method":"tools/call","params":{"name":"echo","arguments":{"message":"hello check"}}}'
+
+# Opens one MCP session at $1 and checks one tools/call by hand. Sets SESSION and VERSION, or
+# prints what went wrong (which request, which status, which body) and returns 1.
+open_session() {  # url label
+  local url=$1 label=$2 status
+  SESSION="" VERSION=""
+  status=$(post "$url" "$label-init" "$INIT")
+  if [ "$status" != 200 ]; then
+    log "$label: initialize answered HTTP $status: $(head -c 400 "$WORK/$label-init.body" 2>/dev/null)"
+    return 1
+  fi
+  SESSION=$(tr -d '\r' <"$WORK/$label-init.headers" | sed -n 's/^[Mm][Cc][Pp]-[Ss][Ee][Ss][Ss][Ii][Oo][Nn]-[Ii][Dd]: *//p' | head -1)
+  VERSION=$(grep -o '"protocolVersion" *: *"[^"]*"' "$WORK/$label-init.body" | head -1 | sed 's/.*"\([^"]*\)"$/\1/')
+  if [ -z "$SESSION" ] || [ -z "$VERSION" ]; then
+    log "$label: initialize gave no Mcp-Session-Id or no protocolVersion:"
+    log "$(cat "$WORK/$label-init.headers" "$WORK/$label-init.body" | head -c 800)"
+    return 1
+  fi
+  status=$(post "$url" "$label-initialized" "$INITIALIZED" "$SESSION" "$VERSION")
+  if [ "$status" != 202 ]; then
+    log "$label: notifications/initialized answered HTTP $status (expected 202): $(head -c 400 "$WORK/$label-initialized.body")"
+    return 1
+  fi
+  status=$(post "$url" "$label-call" "$CALL" "$SESSION" "$VERSION")
+  if [ "$status" != 200 ] || ! grep -q '"hello check"' "$WORK/$label-call.body"; then
+    log "$label: tools/call answered HTTP $status: $(head -c 400 "$WORK/$label-call.body")"
+    return 1
+  fi
+  log "$label: session $SESSION, protocol $VERSION, tools/call ok"
+}
+
+# Starts fast-upstream on a free port; sets UPSTREAM_PID and UPSTREAM_URL.
+start_upstream() {
+  "$UPSTREAM_BIN" --port 0 --threads "$UPSTREAM_THREADS" >"$WORK/upstream.out" 2>&1 &
+  UPSTREAM_PID=$!
+  PIDS+=("$UPSTREAM_PID")
+  for _ in $(seq 1 50); do
+    UPSTREAM_URL=$(sed -n 's/^listening on //p' "$WORK/upstream.out")
+    [ -n "$UPSTREAM_URL" ] && return 0
+    sleep 0.1
+  done
+  log "fast-upstream did not start: $(cat "$WORK/upstream.out")"
+  return 1
+}
+
+# Starts the gateway in front of the upstream; sets GATEWAY_PID and GATEWAY_URL.
+start_gateway() {
+  if [ ! -x "$GATEWAY_BIN" ]; then
+    log "gateway: $GATEWAY_BIN is not built"
+    return 1
+  fi
+  local port
+  port=$(free_port)
+  cat >"$WORK/gateway.yaml" <<EOF
+listen: 127.0.0.1:$port
+log_level: warn
+servers:
+  - name: fast
+    transport: http
+    url: $UPSTREAM_URL
+    prefix: false
+EOF
+  "$GATEWAY_BIN" run --config "$WORK/gateway.yaml" >"$WORK/gateway.log" 2>&1 &
+  GATEWAY_PID=$!
+  PIDS+=("$GATEWAY_PID")
+  GATEWAY_URL=http://127.0.0.1:$port/mcp
+  for _ in $(seq 1 100); do
+    if ! kill -0 "$GATEWAY_PID" 2>/dev/null; then
+      log "gateway exited at start; its log:"
+      tail -n 20 "$WORK/gateway.log" >&2
+      return 1
+    fi
+    if [ -n "$(ss -Htln "sport = :$port" 2>/dev/null)" ]; then return 0; fi
+    sleep 0.1
+  done
+  log "gateway did not listen on $port within 10 s; its log:"
+  tail -n 20 "$WORK/gateway.log" >&2
+  return 1
+}
+
+# One wrk run; prints "RESULT ..." extended with CPU and memory figures of the gateway (when
+# measured) and of the upstream.
+run_wrk() {  # url session version connections seconds gateway_pid(or -)
+  local url=$1 session=$2 version=$3 conns=$4 seconds=$5 gw=$6
+  local threads=$((WRK_THREADS < conns ? WRK_THREADS : conns))
+  local gw_before=0 gw_after=0 up_before up_after out
+  [ "$gw" != - ] && gw_before=$(cpu_ticks "$gw")
+  up_before=$(cpu_ticks "$UPSTREAM_PID")
+  out=$(MCP_SESSION_ID=$session MCP_PROTOCOL_VERSION=$version \
+    timeout $((seconds + 30)) wrk -t"$threads" -c"$conns" -d"${seconds}s" --timeout 5s \
+    -s "$HERE/tools_call.lua" "$url" 2>&1) || { log "wrk failed: $out"; return 1; }
+  [ "$gw" != - ] && gw_after=$(cpu_ticks "$gw")
+  up_after=$(cpu_ticks "$UPSTREAM_PID")
+  grep '^FIRST_FAILURE' <<<"$out" | head -3 | sed 's/^/bench:   /' >&2 || true
+  local result
+  result=$(grep '^RESULT' <<<"$out") || { log "wrk printed no result: $out"; return 1; }
+  echo "$result gw_ticks=$((gw_after - gw_before)) up_ticks=$((up_after - up_before))" \
+    "gw_hwm_kb=$([ "$gw" != - ] && peak_rss_kb "$gw" || echo 0)"
+}
+
+field() { sed -n "s/.* $2=\([^ ]*\).*/\1/p" <<<" $1"; }
+
+# Per-call CPU in µs from clock ticks and a call count.
+per_call_us() { awk -v t="$1" -v n="$2" -v hz="$CLK_TCK" 'BEGIN { if (n > 0) printf "%.1f", t * 1e6 / hz / n; else print "-" }'; }
+ms() { awk -v us="$1" 'BEGIN { printf "%.2f", us / 1000 }'; }
+
+start_upstream || exit 1
+open_session "$UPSTREAM_URL" direct || exit 1
+DIRECT_URL=$UPSTREAM_URL DIRECT_SESSION=$SESSION DIRECT_VERSION=$VERSION
+
+GATEWAY_OK=1
+GATEWAY_FAILURE=""
+if start_gateway; then
+  if open_session "$GATEWAY_URL" gateway; then
+    GW_SESSION=$SESSION GW_VERSION=$VERSION
+  else
+    GATEWAY_OK=0 GATEWAY_FAILURE="the MCP handshake through the gateway failed (see above)"
+  fi
+else
+  GATEWAY_OK=0 GATEWAY_FAILURE="the gateway did not start (see above)"
+fi
+
+declare -A RESULTS
+ERRORS=0
+for conns in $CONNECTIONS; do
+  for mode in direct gateway; do
+    if [ $mode = gateway ] && [ $GATEWAY_OK = 0 ]; then continue; fi
+    if [ $mode = direct ]; then
+      args=("$DIRECT_URL" "$DIRECT_SESSION" "$DIRECT_VERSION" "$conns")
+      gw=-
+    else
+      args=("$GATEWAY_URL" "$GW_SESSION" "$GW_VERSION" "$conns")
+      gw=$GATEWAY_PID
+    fi
+    if [ "$WARMUP" -gt 0 ]; then run_wrk "${args[@]}" "$WARMUP" "$gw" >/dev/null || true; fi
+    log "$mode, $conns connections, ${DURATION}s"
+    if ! RESULTS[$mode-$conns]=$(run_wrk "${args[@]}" "$DURATION" "$gw"); then
+      RESULTS[$mode-$conns]=""
+      ERRORS=1
+    fi
+    if [ $mode = gateway ] && ! kill -0 "$GATEWAY_PID" 2>/dev/null; then
+      log "the gateway died during the $conns-connection run; its log:"
+      tail -n 20 "$WORK/gateway.log" >&2
+      GATEWAY_OK=0 GATEWAY_FAILURE="the gateway died under load"
+    fi
+  done
+done
+
+# The table.
+printf '\n%-8s %5s %10s %9s %9s %8s %13s %12s %13s\n' mode conns "req/s" "p50 ms" "p99 ms" errors \
+  "gw CPU µs/call" "gw peak RSS" "upstream µs/call"
+for conns in $CONNECTIONS; do
+  for mode in direct gateway; do
+    r=${RESULTS[$mode-$conns]:-}
+    if [ -z "$r" ]; then
+      printf '%-8s %5s %10s\n' $mode "$conns" "not measured"
+      continue
+    fi
+    requests=$(field "$r" requests)
+    errors=$(($(field "$r" non2xx) + $(field "$r" rpc_errors) + $(field "$r" no_result) +
+      $(field "$r" unexpected) + $(field "$r" connect_errors) + $(field "$r" read_errors) +
+      $(field "$r" write_errors) + $(field "$r" timeouts)))
+    [ "$errors" -gt 0 ] && ERRORS=1
+    gw_cpu=- gw_rss=-
+    if [ $mode = gateway ]; then
+      gw_cpu=$(per_call_us "$(field "$r" gw_ticks)" "$requests")
+      gw_rss="$(awk -v kb="$(field "$r" gw_hwm_kb)" 'BEGIN { printf "%.1f MB", kb / 1024 }')"
+    fi
+    printf '%-8s %5s %10.0f %9s %9s %8s %13s %12s %13s\n' $mode "$conns" "$(field "$r" rps)" \
+      "$(ms "$(field "$r" p50_us)")" "$(ms "$(field "$r" p99_us)")" "$errors" "$gw_cpu" "$gw_rss" \
+      "$(per_call_us "$(field "$r" up_ticks)" "$requests")"
+  done
+done
+
+echo
+VERDICT=0
+for conns in $CONNECTIONS; do
+  d=${RESULTS[direct-$conns]:-} g=${RESULTS[gateway-$conns]:-}
+  [ -n "$d" ] && [ -n "$g" ] || continue
+  awk -v c="$conns" -v gr="$(field "$g" rps)" -v dr="$(field "$d" rps)" \
+    -v gp="$(field "$g" p50_us)" -v dp="$(field "$d" p50_us)" \
+    'BEGIN { printf "%s connections: gateway/direct throughput %.2f, gateway adds %.2f ms at p50\n", c, gr / dr, (gp - dp) / 1000 }'
+done
+last=${CONNECTIONS##* }
+g=${RESULTS[gateway-$last]:-}
+if [ -n "$g" ]; then
+  cpu=$(per_call_us "$(field "$g" gw_ticks)" "$(field "$g" requests)")
+  rss_mb=$(awk -v kb="$(field "$g" gw_hwm_kb)" 'BEGIN { printf "%.1f", kb / 1024 }')
+  cpu_ok=$(awk -v v="$cpu" -v t=$CPU_TARGET_US 'BEGIN { print (v <= t) ? "met" : "MISSED" }')
+  rss_ok=$(awk -v v="$rss_mb" -v t=$RSS_TARGET_MB 'BEGIN { print (v <= t) ? "met" : "MISSED" }')
+  echo "targets at $last connections: gateway CPU $cpu µs/call (<= $CPU_TARGET_US: $cpu_ok)," \
+    "peak RSS $rss_mb MB (<= $RSS_TARGET_MB: $rss_ok)"
+fi
+if [ $GATEWAY_OK = 0 ]; then
+  echo "gateway: NOT MEASURED: $GATEWAY_FAILURE"
+  VERDICT=1
+fi
+if [ $ERRORS = 1 ]; then
+  echo "some runs had errors (see the errors column and the FIRST_FAILURE lines above)"
+  VERDICT=1
+fi
+exit $VERDICT
