@@ -4,7 +4,6 @@
 
 namespace mcpgw::policy::rego {
 
-void register_time_builtins(Registry&) {}
 void register_net_builtins(Registry&) {}
 void register_crypto_builtins(Registry&) {}
 void register_jwt_builtins(Registry&) {}
