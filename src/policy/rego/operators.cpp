@@ -84,6 +84,9 @@ bool member_with_key(const Value& key, const Value& val, const Value& coll) {
 }  // namespace
 
 void register_operators(Registry& r) {
+  // Unification and assignment are done by the evaluator; registered so calls resolve.
+  r.add(comparison("eq", [](int c) { return c == 0; }));
+  r.add(comparison("assign", [](int c) { return c == 0; }));
   r.add(comparison("equal", [](int c) { return c == 0; }));
   r.add(comparison("neq", [](int c) { return c != 0; }));
   r.add(comparison("lt", [](int c) { return c < 0; }));

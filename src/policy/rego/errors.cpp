@@ -1,0 +1,24 @@
+#include "policy/rego/errors.h"
+
+namespace mcpgw::policy::rego {
+
+std::string Location::str() const {
+  std::string out = file ? *file : std::string();
+  if (row > 0) out += (out.empty() ? "" : ":") + std::to_string(row) + ":" + std::to_string(col);
+  return out;
+}
+
+namespace {
+std::string render(const std::string& code, const std::string& message, const Location& loc) {
+  std::string where = loc.str();
+  return (where.empty() ? "" : where + ": ") + code + ": " + message;
+}
+}  // namespace
+
+RegoError::RegoError(std::string code_, std::string message_, Location loc_)
+    : std::runtime_error(render(code_, message_, loc_)),
+      code(std::move(code_)),
+      message(std::move(message_)),
+      loc(loc_) {}
+
+}  // namespace mcpgw::policy::rego
