@@ -5,4 +5,5 @@
 namespace mcpgw::cli {
 // Each add_* function registers a subcommand and its callback. The callback sets `exit_code`.
 void add_run_command(CLI::App& app, int& exit_code);       // run_command.cpp
+void add_audit_command(CLI::App& app, int& exit_code);     // audit_command.cpp
 }  // namespace mcpgw::cli
