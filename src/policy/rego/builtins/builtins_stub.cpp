@@ -4,12 +4,7 @@
 
 namespace mcpgw::policy::rego {
 
-void register_net_builtins(Registry&) {}
-void register_crypto_builtins(Registry&) {}
 void register_jwt_builtins(Registry&) {}
 void register_x509_builtins(Registry&) {}
-void register_units_builtins(Registry&) {}
-void register_semver_builtins(Registry&) {}
-void register_uuid_builtins(Registry&) {}
 
 }  // namespace mcpgw::policy::rego
