@@ -107,6 +107,7 @@ struct Rule {
   std::shared_ptr<Rule> else_rule;   // else chain
   // Compiler annotations.
   RuleKind kind = RuleKind::Complete;
+  bool set_leaf = false;             // `p[x].q contains y`: ref head object rule with set leaves
   size_t static_len = 0;             // leading head_ref terms that are names (the node path)
   int frame_size = 0;
   bool constant_value = false;       // value does not depend on the body: stop at first solution

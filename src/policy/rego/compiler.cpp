@@ -94,6 +94,9 @@ void fold_constants(Term& t) {
 struct Scope {
   Scope* parent = nullptr;
   std::map<std::string, int> names;
+  // Where a name was declared (`:=`, some): nested bodies of earlier expressions do not see it.
+  std::map<std::string, int> decl_at;
+  int visible_limit = 1 << 30;  // while resolving nested bodies of expression N: N
 };
 
 // Compiles the bodies of one rule (or one query): resolves names and orders expressions.
@@ -151,34 +154,37 @@ class BodyCompiler {
   }
 
   // ---- declarations: `:=` targets, `some` vars, `some ... in` patterns shadow outer names.
-  void declare_pattern(Scope& scope, Term& t) {
+  void declare_pattern(Scope& scope, Term& t, int at = -1) {
     if (t.kind == TermKind::Var) {
       if (t.wildcard) return;
       if (t.name == "input" || t.name == "data") return;
       scope.names[t.name] = new_slot(t.name);
+      if (at >= 0) scope.decl_at[t.name] = at;
       return;
     }
     if (t.kind == TermKind::Array) {
-      for (auto& a : t.args) declare_pattern(scope, *a);
+      for (auto& a : t.args) declare_pattern(scope, *a, at);
     } else if (t.kind == TermKind::Object) {
-      for (size_t i = 1; i < t.args.size(); i += 2) declare_pattern(scope, *t.args[i]);
+      for (size_t i = 1; i < t.args.size(); i += 2) declare_pattern(scope, *t.args[i], at);
     }
   }
 
   void declare_body(Body& b, Scope& scope) {
-    for (auto& e : b.exprs) {
+    for (size_t j = 0; j < b.exprs.size(); ++j) {
+      auto& e = b.exprs[j];
+      int at = static_cast<int>(j);
       if (e.kind == ExprKind::SomeDecl) {
-        for (auto& t : e.terms) declare_pattern(scope, *t);
+        for (auto& t : e.terms) declare_pattern(scope, *t, at);
       } else if (e.kind == ExprKind::SomeIn) {
-        if (e.terms[0]) declare_pattern(scope, *e.terms[0]);
-        declare_pattern(scope, *e.terms[1]);
+        if (e.terms[0]) declare_pattern(scope, *e.terms[0], at);
+        declare_pattern(scope, *e.terms[1], at);
       } else if (e.kind == ExprKind::Term && e.term->kind == TermKind::Call && e.term->name == "assign") {
         const Term& lhs = *e.term->args[0];
         if (lhs.kind == TermKind::Var && !lhs.wildcard && scope.names.count(lhs.name) &&
             scope.parent == nullptr && false) {
           // (re-assignment is reported below by the evaluator of the rule)
         }
-        declare_pattern(scope, *e.term->args[0]);
+        declare_pattern(scope, *e.term->args[0], at);
       }
     }
   }
@@ -204,7 +210,12 @@ class BodyCompiler {
   std::optional<int> lookup(Scope& scope, const std::string& name) {
     for (Scope* s = &scope; s; s = s->parent) {
       auto it = s->names.find(name);
-      if (it != s->names.end()) return it->second;
+      if (it == s->names.end()) continue;
+      if (s != &scope) {
+        auto d = s->decl_at.find(name);
+        if (d != s->decl_at.end() && d->second >= s->visible_limit) continue;
+      }
+      return it->second;
     }
     return std::nullopt;
   }
@@ -304,7 +315,9 @@ class BodyCompiler {
   }
 
   void resolve_nested(Body& b, Scope& scope) {
-    for (auto& e : b.exprs) {
+    for (size_t j = 0; j < b.exprs.size(); ++j) {
+      auto& e = b.exprs[j];
+      scope.visible_limit = static_cast<int>(j);
       if (e.term) resolve_nested_in_term(*e.term, scope);
       for (auto& t : e.terms)
         if (t) resolve_nested_in_term(*t, scope);
@@ -324,6 +337,7 @@ class BodyCompiler {
         current_scope_start_ = saved;
       }
     }
+    scope.visible_limit = 1 << 30;
   }
 
   void compile_nested(Body* body, Scope& scope, std::vector<TermPtr*> heads, Slots extra_bound) {
@@ -403,8 +417,8 @@ class BodyCompiler {
     }
     if (path) {
       const DataNode* node = find_node(prog_, *path);
-      if (node && !node->functions.empty()) {
-        size_t arity = node->functions[0]->params.size();
+      if (node && node->is_function) {
+        size_t arity = node->arity();
         if (nargs != arity && nargs != arity + 1) {
           fail("rego_type_error",
                "function " + join_path(*path) + " has arity " + std::to_string(arity) + ", got " +
@@ -551,7 +565,7 @@ class BodyCompiler {
     }
     if (path) {
       const DataNode* node = find_node(prog_, *path);
-      if (node && !node->functions.empty()) {
+      if (node && node->is_function) {
         t.function = const_cast<DataNode*>(node);
         t.call_key = join_path(*path);
         return;
@@ -621,6 +635,8 @@ class BodyCompiler {
           const Term& p = *t.args[i];
           if (p.kind == TermKind::Var && p.scope == VarScope::Local && !get(bound, p.slot)) {
             set(outs, p.slot);  // iteration binds it
+          } else if (p.kind == TermKind::Array || p.kind == TermKind::Object) {
+            pattern_vars(p, bound, needs, outs);  // iteration matches keys against it
           } else {
             value_vars(p, bound, needs, outs);
           }
@@ -700,6 +716,23 @@ class BodyCompiler {
       }
       return true;
     }
+    if (a.kind == TermKind::Object && b.kind == TermKind::Object && a.args.size() == b.args.size()) {
+      Slots local = bound;
+      for (size_t i = 0; i + 1 < a.args.size(); i += 2) {
+        const Term* other = nullptr;
+        for (size_t j = 0; j + 1 < b.args.size(); j += 2) {
+          if (a.args[i]->kind == TermKind::Scalar && b.args[j]->kind == TermKind::Scalar &&
+              a.args[i]->value == b.args[j]->value)
+            other = b.args[j + 1].get();
+        }
+        if (!other) return false;
+        Slots o(bound.size(), false);
+        if (!unify_ready(*a.args[i + 1], *other, local, o)) return false;
+        merge(local, o);
+        merge(outs, o);
+      }
+      return true;
+    }
     return false;
   }
 
@@ -763,7 +796,7 @@ class BodyCompiler {
 
   static bool has_output_arg(const Term& t) {
     if (t.builtin) return t.args.size() == t.builtin->params.size() + 1;
-    if (t.function) return t.args.size() == t.function->functions[0]->params.size() + 1;
+    if (t.function) return t.args.size() == t.function->arity() + 1;
     return false;
   }
 
@@ -840,10 +873,8 @@ void classify_rule(Rule& r) {
     }
     r.kind = RuleKind::Function;
   } else if (r.key) {
-    if (n != r.head_ref.size()) {
-      throw RegoError("rego_parse_error", "partial set rules must have constant references", r.loc);
-    }
-    r.kind = RuleKind::PartialSet;
+    r.kind = n == r.head_ref.size() ? RuleKind::PartialSet : RuleKind::Object;
+    r.set_leaf = n != r.head_ref.size();
   } else if (n < r.head_ref.size()) {
     r.kind = RuleKind::Object;
   } else {
@@ -852,6 +883,37 @@ void classify_rule(Rule& r) {
   for (Rule* e = r.else_rule.get(); e; e = e->else_rule.get()) {
     e->static_len = r.static_len;
     e->kind = r.kind;
+    e->set_leaf = r.set_leaf;
+  }
+  // Parameters that are not patterns (template strings, calls, refs) are compared after the
+  // body ran: `f($"{x}")` becomes `f(__arg0) if { ...; __arg0 = $"{x}" }`.
+  for (Rule* e = &r; e; e = e->else_rule.get()) {
+    for (size_t i = 0; i < e->params.size(); ++i) {
+      TermPtr& p = e->params[i];
+      if (p->kind == TermKind::Var || p->kind == TermKind::Scalar || p->kind == TermKind::Array ||
+          p->kind == TermKind::Object || p->kind == TermKind::Set)
+        continue;
+      auto var = std::make_shared<Term>();
+      var->kind = TermKind::Var;
+      var->loc = p->loc;
+      var->name = "__arg" + std::to_string(i);
+      auto var_use = std::make_shared<Term>(*var);
+      auto eq = std::make_shared<Term>();
+      eq->kind = TermKind::Call;
+      eq->name = "eq";
+      eq->loc = p->loc;
+      eq->args = {var_use, p};
+      Expr ex;
+      ex.loc = p->loc;
+      ex.term = eq;
+      if (!e->body) {
+        e->body = std::make_shared<Body>();
+        e->body->loc = p->loc;
+      }
+      ex.index = static_cast<int>(e->body->exprs.size());
+      e->body->exprs.push_back(std::move(ex));
+      p = var;
+    }
   }
 }
 
@@ -882,7 +944,7 @@ std::shared_ptr<Program> compile_modules(std::vector<Module> modules, const Regi
   std::map<std::vector<std::string>, std::set<std::string>> names_by_package;
   for (auto& mod : prog->modules) {
     auto& names = names_by_package[mod.package];
-    ensure_node(*prog, mod.package);
+    ensure_node(*prog, mod.package)->is_package = true;
     for (auto& r : mod.rules) {
       classify_rule(*r);
       names.insert(r->head_ref[0]->name);
@@ -892,11 +954,12 @@ std::shared_ptr<Program> compile_modules(std::vector<Module> modules, const Regi
       }
       DataNode* node = ensure_node(*prog, path);
       if (r->kind == RuleKind::Function) {
-        if (!node->functions.empty() && node->functions[0]->params.size() != r->params.size()) {
+        if (node->is_function && node->arity() != r->params.size()) {
           throw RegoError("rego_type_error",
                           "conflicting rules " + join_path(node->path) + " found: functions must have the same arity",
                           r->loc);
         }
+        node->is_function = true;
         if (r->is_default) node->default_rule = r;
         else node->functions.push_back(r);
       } else if (r->is_default) {
@@ -917,7 +980,7 @@ std::shared_ptr<Program> compile_modules(std::vector<Module> modules, const Regi
       set |= r->kind == RuleKind::PartialSet;
       object |= r->kind == RuleKind::Object;
     }
-    if ((complete && set) || (set && object) || (!n.functions.empty() && !n.rules.empty())) {
+    if ((complete && set) || (set && object) || (n.is_function && !n.rules.empty())) {
       throw RegoError("rego_type_error",
                       "conflicting rules " + join_path(n.path) + " found", n.rules.empty() ? Location{} : n.rules[0]->loc);
     }

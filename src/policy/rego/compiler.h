@@ -22,12 +22,19 @@ struct DataNode {
   std::vector<std::shared_ptr<Rule>> functions;  // function definitions
   std::shared_ptr<Rule> default_rule;
   int id = 0;
+  bool is_function = false;  // functions (and default functions) are not part of data
+  bool is_package = false;   // a package: its value is an object even when no rule is defined
+
+  size_t arity() const {
+    if (!functions.empty()) return functions[0]->params.size();
+    return default_rule ? default_rule->params.size() : 0;
+  }
 
   const DataNode* child(std::string_view key) const {
     auto it = children.find(key);
     return it == children.end() ? nullptr : it->second.get();
   }
-  bool has_rules() const { return !rules.empty() || default_rule != nullptr; }
+  bool has_rules() const { return !rules.empty() || (default_rule != nullptr && !is_function); }
 };
 
 struct Program {

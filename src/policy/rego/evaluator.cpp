@@ -61,7 +61,12 @@ Value upsert(const Value& base, std::span<const std::string> path, const Value& 
 // Looks a key up in a collection the way a Rego reference does.
 const Value* lookup(const Value& coll, const Value& key, Value& scratch) {
   switch (coll.kind()) {
-    case Kind::Object: return coll.find(key);
+    case Kind::Object: {
+      const Value* v = coll.find(key);
+      // JSON documents have string keys only; OPA finds "2" for data.x[2].
+      if (!v && key.is_integer()) v = coll.find(key.number_text());
+      return v;
+    }
     case Kind::Array: {
       if (!key.is_number()) return nullptr;
       auto i = key.to_int64();
@@ -243,6 +248,7 @@ class Evaluator {
         });
       case ExprKind::Every:
         return eval_term(*e.terms[2], f, [&](const Value& domain) {
+          if (!domain.is_collection()) return true;  // not iterable: false
           bool all = true;
           iterate(domain, [&](const Value& key, const Value& val) {
             bool ok = false;
@@ -291,7 +297,7 @@ class Evaluator {
 
   static bool has_output_arg(const Term& t) {
     if (t.builtin) return t.args.size() == t.builtin->params.size() + 1;
-    if (t.function) return t.args.size() == t.function->functions[0]->params.size() + 1;
+    if (t.function) return t.args.size() == t.function->arity() + 1;
     return false;
   }
 
@@ -337,11 +343,29 @@ class Evaluator {
       if (a.args.size() != b.args.size()) return true;
       return unify_elements(a, b, 0, f, k);
     }
+    if (pa && pb && a.kind == TermKind::Object && b.kind == TermKind::Object) {
+      if (a.args.size() != b.args.size()) return true;
+      return unify_entries(a, b, 0, f, k);
+    }
     if (pa) return eval_term(b, f, [&](const Value& v) { return match(a, v, f, k); });
     if (pb) return eval_term(a, f, [&](const Value& v) { return match(b, v, f, k); });
     return eval_term(a, f, [&](const Value& va) {
       return eval_term(b, f, [&](const Value& vb) { return va == vb ? k() : true; });
     });
+  }
+
+  // Object literals with constant keys: unify the values under equal keys.
+  bool unify_entries(const Term& a, const Term& b, size_t i, Frame& f, Cont k) {
+    if (i >= a.args.size()) return k();
+    const Term& key = *a.args[i];
+    if (key.kind != TermKind::Scalar) return true;
+    for (size_t j = 0; j < b.args.size(); j += 2) {
+      const Term& bkey = *b.args[j];
+      if (bkey.kind == TermKind::Scalar && bkey.value == key.value) {
+        return unify(*a.args[i + 1], *b.args[j + 1], f, [&]() { return unify_entries(a, b, i + 2, f, k); });
+      }
+    }
+    return true;
   }
 
   bool unify_elements(const Term& a, const Term& b, size_t i, Frame& f, Cont k) {
@@ -524,23 +548,35 @@ class Evaluator {
 
   // ---- calls
   bool call(const Term& t, const std::vector<Value>& args_in, ValueCont k) {
-    size_t n = t.builtin ? t.builtin->params.size() : (t.function ? t.function->functions[0]->params.size() : args_in.size());
+    size_t n = t.builtin ? t.builtin->params.size() : (t.function ? t.function->arity() : args_in.size());
     std::span<const Value> args(args_in.data(), std::min(n, args_in.size()));
     const Builtin* builtin = t.builtin;
     const DataNode* function = t.function;
-    if (!ctx_->mocks.empty()) {
+    std::string suspended_key;
+    if (!ctx_->mocks.empty() &&
+        std::find(suspended_.begin(), suspended_.end(), t.call_key) == suspended_.end()) {
       auto it = ctx_->mocks.find(t.call_key);
       if (it != ctx_->mocks.end()) {
+        suspended_key = t.call_key;
         const Mock& m = it->second;
         if (m.value) return k(*m.value);
         builtin = m.builtin;
         function = m.function;
         // A mock function may take the arguments even if the original was a built-in.
-        if (function) args = std::span<const Value>(args_in.data(), std::min(args_in.size(), function->functions.empty() ? 0 : function->functions[0]->params.size()));
+        if (function) args = std::span<const Value>(args_in.data(), std::min(args_in.size(), function->arity()));
       }
     }
     if (function) {
-      auto v = call_function(*function, args, t.loc);
+      // Inside a mock, calls of the mocked name reach the original.
+      if (!suspended_key.empty()) suspended_.push_back(suspended_key);
+      std::optional<Value> v;
+      try {
+        v = call_function(*function, args, t.loc);
+      } catch (...) {
+        if (!suspended_key.empty()) suspended_.pop_back();
+        throw;
+      }
+      if (!suspended_key.empty()) suspended_.pop_back();
       return v ? k(*v) : true;
     }
     if (!builtin) fail("rego_type_error", "undefined function " + t.name, t.loc);
@@ -690,7 +726,14 @@ class Evaluator {
       if (r == 1) return walk_value(ov, t, i, f, k);
       if (r == 2) return true;
     }
-    if (i == t.args.size() || node.has_rules() || !node.functions.empty()) {
+    if (node.has_rules()) {
+      // Base documents take precedence over rules at the same path, as in OPA.
+      if (const Value* base = base_at(node.path)) {
+        Value keep = *base;
+        return walk_value(keep, t, i, f, k);
+      }
+    }
+    if (i == t.args.size() || node.has_rules() || node.is_function) {
       auto v = node_value(node);
       if (!v) return true;
       Value keep = *v;
@@ -703,7 +746,10 @@ class Evaluator {
       Value keep = *v;
       return walk_value(keep, t, i, f, k);
     }
-    auto step = [&](const Value& key) {
+    auto step = [&](const Value& raw_key) {
+      // Documents under data are JSON: integer keys name the same member as their text.
+      Value key = raw_key;
+      if (raw_key.is_number() && raw_key.is_integer()) key = Value::string(raw_key.number_text());
       if (key.is_string()) {
         if (const DataNode* child = node.child(key.as_string())) return eval_data(*child, t, i + 1, f, k);
       }
@@ -786,8 +832,8 @@ class Evaluator {
   std::optional<Value> compute_node(const DataNode& node) {
     RuleKind kind = RuleKind::Object;
     if (!node.rules.empty()) kind = node.rules[0]->kind;
-    else if (node.default_rule && node.functions.empty()) kind = RuleKind::Complete;
-    if (!node.functions.empty()) return std::nullopt;  // functions are not values
+    else if (node.default_rule && !node.is_function) kind = RuleKind::Complete;
+    if (node.is_function) return std::nullopt;  // functions are not values
     if (kind == RuleKind::Complete) return eval_complete(node);
     if (kind == RuleKind::PartialSet) return eval_partial_set(node);
     return eval_object_node(node);
@@ -838,6 +884,8 @@ class Evaluator {
     std::vector<Value> keys;
     Value value;
     Location loc;
+    bool mergeable = false;   // from base data or a child node: may merge with deeper leaves
+    bool set_member = false;  // an element of a set at this path (ref head `contains`)
   };
 
   bool eval_head_keys(const Rule& r, size_t i, std::vector<Value>& keys, Frame& f, Cont k) {
@@ -852,15 +900,15 @@ class Evaluator {
 
   std::optional<Value> eval_object_node(const DataNode& node) {
     std::vector<Leaf> leaves;
-    bool defined = !node.rules.empty() || !node.children.empty();
+    bool defined = !node.rules.empty() || !node.children.empty() || node.is_package;
     const Value* base = base_at(node.path);
     if (base && !base->is_object() && node.rules.empty() && node.children.empty()) return *base;
     if (base && base->is_object()) {
       defined = true;
-      for (const auto& [key, v] : base->entries()) leaves.push_back(Leaf{{key}, v, {}});
+      for (const auto& [key, v] : base->entries()) leaves.push_back(Leaf{{key}, v, {}, true, false});
     }
     for (const auto& [name, child] : node.children) {
-      if (!child->functions.empty()) continue;
+      if (child->is_function) continue;
       auto cv = node_value(*child);
       if (!cv) continue;
       Value key = Value::string(name);
@@ -872,7 +920,7 @@ class Evaluator {
           merged = true;
         }
       }
-      if (!merged) leaves.push_back(Leaf{{key}, *cv, {}});
+      if (!merged) leaves.push_back(Leaf{{key}, *cv, {}, true, false});
     }
     for (const auto& rule : node.rules) {
       for (const Rule* r = rule.get(); r; r = r->else_rule.get()) {
@@ -881,9 +929,10 @@ class Evaluator {
         eval_rule_body(*r, f, [&]() {
           std::vector<Value> keys;
           return eval_head_keys(*r, r->static_len, keys, f, [&]() {
-            return eval_term(*r->value_or_true(), f, [&](const Value& v) {
+            const Term& value = r->set_leaf ? *r->key : *r->value_or_true();
+            return eval_term(value, f, [&](const Value& v) {
               produced = true;
-              leaves.push_back(Leaf{keys, v, r->loc});
+              leaves.push_back(Leaf{keys, v, r->loc, false, r->set_leaf});
               return true;
             });
           });
@@ -895,8 +944,9 @@ class Evaluator {
     return build_object(leaves, 0, leaves.size(), 0);
   }
 
+  // Merges rule results (b) into base data (a); base data wins where both define a leaf.
   static Value merge_objects(const Value& a, const Value& b) {
-    if (!a.is_object() || !b.is_object()) return b;
+    if (!a.is_object() || !b.is_object()) return a;
     std::vector<ObjectEntry> entries(a.entries().begin(), a.entries().end());
     for (const auto& [k, v] : b.entries()) {
       bool found = false;
@@ -927,7 +977,40 @@ class Evaluator {
         else any_deeper = true;
       }
       if (any_leaf_here && any_deeper) {
-        fail("eval_conflict_error", "object keys must be unique", leaves[i].loc);
+        // Objects from base data or child rules merge with deeper rule results.
+        std::vector<Leaf> expanded;
+        for (size_t x = i; x < j; ++x) {
+          Leaf& l = leaves[x];
+          if (l.keys.size() > depth + 1) {
+            expanded.push_back(l);
+          } else if (l.mergeable && l.value.is_object()) {
+            for (const auto& [k2, v2] : l.value.entries()) {
+              Leaf e = l;
+              e.keys.push_back(k2);
+              e.value = v2;
+              expanded.push_back(std::move(e));
+            }
+          } else {
+            fail("eval_conflict_error", "object keys must be unique", l.loc);
+          }
+        }
+        entries.emplace_back(leaves[i].keys[depth], build_object(expanded, 0, expanded.size(), depth + 1));
+        i = j;
+        continue;
+      }
+      bool set_leaves = false;
+      for (size_t x = i; x < j; ++x) set_leaves |= leaves[x].set_member;
+      if (any_leaf_here && set_leaves) {
+        std::vector<Value> items;
+        for (size_t x = i; x < j; ++x) {
+          const Leaf& l = leaves[x];
+          if (l.set_member) items.push_back(l.value);
+          else if (l.value.is_set()) items.insert(items.end(), l.value.items().begin(), l.value.items().end());
+          else fail("eval_conflict_error", "object keys must be unique", l.loc);
+        }
+        entries.emplace_back(leaves[i].keys[depth], Value::set(std::move(items)));
+        i = j;
+        continue;
       }
       if (any_leaf_here) {
         for (size_t x = i + 1; x < j; ++x) {
@@ -952,6 +1035,7 @@ class Evaluator {
   Context root_ctx_;
   Context* ctx_;
   std::vector<const DataNode*> call_stack_;
+  std::vector<std::string> suspended_;  // mocked names whose mock is running
   const Body* query_body_ = nullptr;
   std::vector<std::optional<Value>> expr_values_;
 };

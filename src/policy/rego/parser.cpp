@@ -232,7 +232,7 @@ class Parser {
   std::shared_ptr<Rule> rule() {
     auto r = std::make_shared<Rule>();
     r->loc = loc(peek());
-    if (is_ident("default")) {
+    if (is_ident("default") && !is_punct(".", 1) && !is_punct("[", 1)) {
       next();
       r->is_default = true;
     }
@@ -258,7 +258,7 @@ class Parser {
     r->body = rule_body(/*required=*/false);
     // else chain
     Rule* tail = r.get();
-    while (is_ident("else")) {
+    while (is_ident("else") && !is_punct(".", 1) && !is_punct("[", 1)) {
       auto e = std::make_shared<Rule>();
       e->loc = loc(peek());
       next();
@@ -320,14 +320,18 @@ class Parser {
   Expr literal() {
     Expr e;
     e.loc = loc(peek());
-    if (is_ident("some") && !is_punct("(", 1)) {
+    auto keyword = [&](std::string_view word) {
+      return is_ident(word) && !is_punct("(", 1) && !is_punct(".", 1) && !is_punct("[", 1) &&
+             !is_punct("=", 1) && !is_punct(":=", 1) && !is_punct("==", 1);
+    };
+    if (keyword("some")) {
       next();
       some_literal(e);
-    } else if (is_ident("every") && peek(1).kind == TokenKind::Ident) {
+    } else if (keyword("every") && peek(1).kind == TokenKind::Ident) {
       next();
       every_literal(e);
     } else {
-      if (is_ident("not") && !is_punct("(", 1)) {
+      if (keyword("not")) {
         next();
         e.negated = true;
       }
@@ -340,6 +344,10 @@ class Parser {
         Location at = loc(next());
         TermPtr coll = relation_expr();
         first = make_call("internal.member_3", {first, second, coll}, at);
+        while (is_ident("in") && continues()) {
+          Location at2 = loc(next());
+          first = make_call("internal.member_2", {first, relation_expr()}, at2);
+        }
       }
       if (is_punct("=") || is_punct(":=")) {
         const Token& op = next();
@@ -601,6 +609,21 @@ class Parser {
     if (t.text == "(") {
       next();
       TermPtr inner = in_expr_nested();
+      if (is_punct(",")) {
+        // `(k, v in xs)`
+        next();
+        ++nesting_;
+        TermPtr second = relation_expr();
+        if (!is_ident("in")) fail(peek(), "unexpected " + describe(peek()) + ": expected 'in'");
+        Location in_at = loc(next());
+        TermPtr coll = relation_expr();
+        inner = make_call("internal.member_3", {inner, second, coll}, in_at);
+        while (is_ident("in")) {
+          Location at2 = loc(next());
+          inner = make_call("internal.member_2", {inner, relation_expr()}, at2);
+        }
+        --nesting_;
+      }
       expect_punct(")");
       return inner;
     }
