@@ -646,9 +646,16 @@ class BodyCompiler {
       case TermKind::Array:
       case TermKind::Set:
       case TermKind::Object:
-      case TermKind::Call:
         for (const auto& a : t.args) value_vars(*a, bound, needs, outs);
         return;
+      case TermKind::Call: {
+        // Iteration in one argument binds vars another argument uses (`x == xs[x]`): the
+        // evaluator evaluates such arguments last.
+        Slots ignored(needs.size(), false);
+        for (const auto& a : t.args) value_vars(*a, bound, ignored, outs);
+        for (const auto& a : t.args) value_vars(*a, bound, needs, outs);
+        return;
+      }
       case TermKind::ArrayCompr:
       case TermKind::SetCompr:
       case TermKind::ObjectCompr: closure_needs(*t.body, bound, needs); return;

@@ -10,7 +10,11 @@ std::string Location::str() const {
 
 namespace {
 std::string render(const std::string& code, const std::string& message, const Location& loc) {
+  // Evaluation errors name file:row as OPA prints them; syntax and compile errors add the column.
   std::string where = loc.str();
+  if (code.rfind("eval_", 0) == 0 && loc.row > 0) {
+    where = (loc.file ? *loc.file + ":" : std::string()) + std::to_string(loc.row);
+  }
   return (where.empty() ? "" : where + ": ") + code + ": " + message;
 }
 }  // namespace

@@ -61,12 +61,7 @@ Value upsert(const Value& base, std::span<const std::string> path, const Value& 
 // Looks a key up in a collection the way a Rego reference does.
 const Value* lookup(const Value& coll, const Value& key, Value& scratch) {
   switch (coll.kind()) {
-    case Kind::Object: {
-      const Value* v = coll.find(key);
-      // JSON documents have string keys only; OPA finds "2" for data.x[2].
-      if (!v && key.is_integer()) v = coll.find(key.number_text());
-      return v;
-    }
+    case Kind::Object: return coll.find(key);
     case Kind::Array: {
       if (!key.is_number()) return nullptr;
       auto i = key.to_int64();
@@ -410,10 +405,39 @@ class Evaluator {
 
   // ---- terms
   bool eval_args(const Term& t, size_t i, size_t n, std::vector<Value>& out, Frame& f, Cont k) {
+    // An argument that is still an unbound var waits until the others (which iterate and
+    // bind it) ran.
+    for (size_t j = 0; j < n; ++j) {
+      if (is_unbound_var(*t.args[j], f)) {
+        return eval_args_ordered(t, n, out, f, k);
+      }
+    }
+    return eval_args_in_order(t, i, n, out, f, k);
+  }
+
+  bool eval_args_in_order(const Term& t, size_t i, size_t n, std::vector<Value>& out, Frame& f, Cont k) {
     if (i == n) return k();
     return eval_term(*t.args[i], f, [&](const Value& v) {
       out[i] = v;
-      return eval_args(t, i + 1, n, out, f, k);
+      return eval_args_in_order(t, i + 1, n, out, f, k);
+    });
+  }
+
+  bool eval_args_ordered(const Term& t, size_t n, std::vector<Value>& out, Frame& f, Cont k) {
+    std::vector<size_t> order;
+    for (size_t j = 0; j < n; ++j)
+      if (!is_unbound_var(*t.args[j], f)) order.push_back(j);
+    for (size_t j = 0; j < n; ++j)
+      if (is_unbound_var(*t.args[j], f)) order.push_back(j);
+    return eval_args_by(t, order, 0, out, f, k);
+  }
+
+  bool eval_args_by(const Term& t, const std::vector<size_t>& order, size_t i, std::vector<Value>& out, Frame& f, Cont k) {
+    if (i == order.size()) return k();
+    size_t j = order[i];
+    return eval_term(*t.args[j], f, [&](const Value& v) {
+      out[j] = v;
+      return eval_args_by(t, order, i + 1, out, f, k);
     });
   }
 
@@ -553,8 +577,8 @@ class Evaluator {
     const Builtin* builtin = t.builtin;
     const DataNode* function = t.function;
     std::string suspended_key;
-    if (!ctx_->mocks.empty() &&
-        std::find(suspended_.begin(), suspended_.end(), t.call_key) == suspended_.end()) {
+    // Inside a mock function, calls reach the originals (a mock never calls another mock).
+    if (!ctx_->mocks.empty() && suspended_.empty()) {
       auto it = ctx_->mocks.find(t.call_key);
       if (it != ctx_->mocks.end()) {
         suspended_key = t.call_key;
@@ -659,7 +683,9 @@ class Evaluator {
     return eval_term(*t.args[0], f, [&](const Value& head) { return walk_value(head, t, 1, f, k); });
   }
 
-  bool walk_value(const Value& v, const Term& t, size_t i, Frame& f, ValueCont k) {
+  // data_doc: v is (part of) a document under data, whose objects have string keys only; OPA
+  // finds "2" for data.x[2] there.
+  bool walk_value(const Value& v, const Term& t, size_t i, Frame& f, ValueCont k, bool data_doc = false) {
     if (i == t.args.size()) return k(v);
     const Term& p = *t.args[i];
     if (is_unbound_var(p, f)) {
@@ -675,20 +701,16 @@ class Evaluator {
         return match(p, key, f, [&]() { return walk_value(child, t, i + 1, f, k); });
       });
     }
-    if (p.kind == TermKind::Scalar) {
-      Value scratch;
-      const Value* child = lookup(v, p.value, scratch);
-      if (!child) return true;
-      Value keep = *child;  // v may be a temporary owned by the caller's frame
-      return walk_value(keep, t, i + 1, f, k);
-    }
-    return eval_term(p, f, [&](const Value& key) {
+    auto step = [&](const Value& key) {
       Value scratch;
       const Value* child = lookup(v, key, scratch);
+      if (!child && data_doc && v.is_object() && key.is_integer()) child = v.find(key.number_text());
       if (!child) return true;
-      Value keep = *child;
-      return walk_value(keep, t, i + 1, f, k);
-    });
+      Value keep = *child;  // v may be a temporary owned by the caller's frame
+      return walk_value(keep, t, i + 1, f, k, data_doc);
+    };
+    if (p.kind == TermKind::Scalar) return step(p.value);
+    return eval_term(p, f, step);
   }
 
   // Overrides from `with data...`: the value at `path` if an override covers it.
@@ -779,7 +801,7 @@ class Evaluator {
       const Value* c = lookup(*base, key, scratch);
       if (!c) return true;
       Value keep = *c;
-      return walk_value(keep, t, i + 1, f, k);
+      return walk_value(keep, t, i + 1, f, k, true);
     };
     if (p.kind == TermKind::Scalar) return step(p.value);
     return eval_term(p, f, step);

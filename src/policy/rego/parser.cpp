@@ -65,14 +65,14 @@ class Parser {
   Module module(std::shared_ptr<std::string> file_holder) {
     Module m;
     m.file = std::move(file_holder);
-    if (!is_ident("package")) fail(peek(), "expected package declaration");
+    if (!is_keyword("package")) fail(peek(), "expected package declaration");
     m.loc = loc(peek());
     next();
     m.package = package_path();
-    while (is_ident("import")) m.imports.push_back(import_decl());
+    while (is_keyword("import")) m.imports.push_back(import_decl());
     while (peek().kind != TokenKind::End) {
-      if (is_ident("package")) fail(peek(), "unexpected package declaration: one per module");
-      if (is_ident("import")) {
+      if (is_keyword("package")) fail(peek(), "unexpected package declaration: one per module");
+      if (is_keyword("import")) {
         m.imports.push_back(import_decl());
         continue;
       }
@@ -123,6 +123,10 @@ class Parser {
   bool is_ident(std::string_view word, size_t ahead = 0) const {
     const Token& t = peek(ahead);
     return t.kind == TokenKind::Ident && t.text == word;
+  }
+  // A keyword, unless it starts a reference (`if.foo` names a rule called if).
+  bool is_keyword(std::string_view word) const {
+    return is_ident(word) && !(!peek(1).newline_before && is_punct(".", 1));
   }
   Location loc(const Token& t) const { return Location{file_, t.row, t.col}; }
   static std::string describe(const Token& t) {
@@ -243,7 +247,7 @@ class Parser {
       r->params = term_list(")");
       expect_punct(")");
     }
-    if (is_ident("contains")) {
+    if (is_keyword("contains")) {
       next();
       r->key = relation_expr();
     }
@@ -278,9 +282,17 @@ class Parser {
 
   // `if { ... }`, `if literal`, `{ ... }` or nothing (null body: always true).
   std::shared_ptr<Body> rule_body(bool required) {
-    if (is_ident("if")) {
+    if (is_keyword("if")) {
       next();
-      if (is_punct("{")) return block();
+      if (is_punct("{")) {
+        // `if { ... }` is a body, unless it is a single object/set literal expression.
+        size_t save = pos_;
+        try {
+          return block();
+        } catch (const RegoError&) {
+          pos_ = save;
+        }
+      }
       auto body = std::make_shared<Body>();
       body->loc = loc(peek());
       body->exprs.push_back(literal());
@@ -359,7 +371,7 @@ class Parser {
       e.kind = ExprKind::Term;
       e.term = first;
     }
-    while (is_ident("with")) {
+    while (is_keyword("with")) {
       WithModifier w;
       w.loc = loc(next());
       w.target = relation_expr();
@@ -426,7 +438,7 @@ class Parser {
   // ---- terms, lowest precedence first
   TermPtr in_expr() {
     TermPtr lhs = relation_expr();
-    while (is_ident("in") && continues()) {
+    while (is_keyword("in") && continues()) {
       Location at = loc(next());
       TermPtr rhs = relation_expr();
       lhs = make_call("internal.member_2", {lhs, rhs}, at);
@@ -589,6 +601,12 @@ class Parser {
       case TokenKind::Template: return template_term();
       case TokenKind::Ident: {
         std::string name = next().text;
+        bool ref_follows = !peek().newline_before && (is_punct(".") || is_punct("["));
+        if (ref_follows && (name == "true" || name == "false" || name == "null")) {
+          auto v = make_term(TermKind::Var, at);  // `false.foo`: a rule named false
+          v->name = std::move(name);
+          return v;
+        }
         if (name == "true") return make_scalar(Value::boolean(true), at);
         if (name == "false") return make_scalar(Value::boolean(false), at);
         if (name == "null") return make_scalar(Value::null(), at);

@@ -1,7 +1,9 @@
 // time.* built-ins: now_ns, parse_ns, parse_rfc3339_ns, parse_duration_ns, date, clock,
 // weekday, format, add_date, diff. Instants are int64 nanoseconds since the Unix epoch.
+#include <algorithm>
 #include <chrono>
 #include <cmath>
+#include <thread>
 
 #include "policy/rego/builtins/builtin_support.h"
 #include "policy/rego/builtins/builtins.h"
@@ -161,6 +163,15 @@ void register_time_builtins(Registry& r) {
   }, {kString});
   def(r, "time.add_date", {kNumber, kNumber, kNumber, kNumber}, add_date, {kNumber});
   def(r, "time.diff", {kNumber | kArray, kNumber | kArray}, diff, {kArray});
+  // OPA's test helper: pauses evaluation (capped at one second here so a policy cannot stall
+  // the gateway).
+  def(r, "test.sleep", {kString}, [](Args a, BuiltinContext&) {
+    std::string error;
+    auto ns = go_parse_duration(str_arg("test.sleep", a, 1), error);
+    if (!ns) fail("test.sleep", error);
+    std::this_thread::sleep_for(std::chrono::nanoseconds(std::clamp<int64_t>(*ns, 0, 1'000'000'000)));
+    return Value::null();
+  }, {kNull, false, /*nondeterministic=*/true});
 }
 
 }  // namespace mcpgw::policy::rego
