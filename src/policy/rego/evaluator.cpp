@@ -578,7 +578,7 @@ class Evaluator {
     const DataNode* function = t.function;
     std::string suspended_key;
     // Inside a mock function, calls reach the originals (a mock never calls another mock).
-    if (!ctx_->mocks.empty() && suspended_.empty()) {
+    if (!ctx_->mocks.empty()) {
       auto it = ctx_->mocks.find(t.call_key);
       if (it != ctx_->mocks.end()) {
         suspended_key = t.call_key;
@@ -592,15 +592,24 @@ class Evaluator {
     }
     if (function) {
       // Inside a mock, calls of the mocked name reach the original.
-      if (!suspended_key.empty()) suspended_.push_back(suspended_key);
+      if (suspended_key.empty()) {
+        auto v = call_function(*function, args, t.loc);
+        return v ? k(*v) : true;
+      }
+      Context plain;
+      plain.input = ctx_->input;
+      plain.data_overrides = ctx_->data_overrides;
+      plain.cache.resize(static_cast<size_t>(prog_.node_count));
+      Context* saved = ctx_;
+      ctx_ = &plain;
       std::optional<Value> v;
       try {
         v = call_function(*function, args, t.loc);
       } catch (...) {
-        if (!suspended_key.empty()) suspended_.pop_back();
+        ctx_ = saved;
         throw;
       }
-      if (!suspended_key.empty()) suspended_.pop_back();
+      ctx_ = saved;
       return v ? k(*v) : true;
     }
     if (!builtin) fail("rego_type_error", "undefined function " + t.name, t.loc);
@@ -1057,7 +1066,6 @@ class Evaluator {
   Context root_ctx_;
   Context* ctx_;
   std::vector<const DataNode*> call_stack_;
-  std::vector<std::string> suspended_;  // mocked names whose mock is running
   const Body* query_body_ = nullptr;
   std::vector<std::optional<Value>> expr_values_;
 };
