@@ -275,7 +275,8 @@ Value parse_certificates(Args a, BuiltinContext&) {
   return Value::array(std::move(out));
 }
 
-// The first certificate is the leaf, the last the trusted root, the others intermediates.
+// As OPA: the first certificate is the trusted root, the last the leaf, the others
+// intermediates. The result lists the verified chain from the leaf up to the root.
 Value parse_and_verify(Args a, BuiltinContext&) {
   const char* fn = "crypto.x509.parse_and_verify_certificates";
   const Value invalid = Value::array({Value::boolean(false), Value::array({})});
@@ -287,17 +288,21 @@ Value parse_and_verify(Args a, BuiltinContext&) {
   }
   if (certs.size() < 2) return invalid;
   X509_STORE* store = X509_STORE_new();
-  X509_STORE_add_cert(store, certs.back().get());
+  X509_STORE_add_cert(store, certs.front().get());
   STACK_OF(X509)* untrusted = sk_X509_new_null();
   for (size_t i = 1; i + 1 < certs.size(); ++i) sk_X509_push(untrusted, certs[i].get());
   X509_STORE_CTX* ctx = X509_STORE_CTX_new();
-  bool ok = X509_STORE_CTX_init(ctx, store, certs.front().get(), untrusted) == 1 && X509_verify_cert(ctx) == 1;
+  bool ok = X509_STORE_CTX_init(ctx, store, certs.back().get(), untrusted) == 1 && X509_verify_cert(ctx) == 1;
+  std::vector<Value> out;
+  if (ok) {
+    STACK_OF(X509)* chain = X509_STORE_CTX_get1_chain(ctx);
+    for (int i = 0; i < sk_X509_num(chain); ++i) out.push_back(certificate_value(sk_X509_value(chain, i)));
+    sk_X509_pop_free(chain, X509_free);
+  }
   X509_STORE_CTX_free(ctx);
   sk_X509_free(untrusted);
   X509_STORE_free(store);
   if (!ok) return invalid;
-  std::vector<Value> out;
-  for (auto& c : certs) out.push_back(certificate_value(c.get()));
   return Value::array({Value::boolean(true), Value::array(std::move(out))});
 }
 

@@ -118,10 +118,12 @@ TEST(X509Builtins, ParseAndVerifyChecksTheChain) {
   issue(inter, "Intermediate", &root, nullptr, true, 2);
   issue(leaf, "leaf.example", &inter, "DNS:leaf.example", false, 3);
   issue(stranger, "Other Root", nullptr, nullptr, true, 4);
-  auto good = ok("crypto.x509.parse_and_verify_certificates", {Str(leaf.pem() + inter.pem() + root.pem())});
+  auto good = ok("crypto.x509.parse_and_verify_certificates", {Str(root.pem() + inter.pem() + leaf.pem())});
   EXPECT_EQ(good.items()[0].to_json(), "true");
-  EXPECT_EQ(good.items()[1].size(), 3u);
-  auto bad = ok("crypto.x509.parse_and_verify_certificates", {Str(leaf.pem() + inter.pem() + stranger.pem())});
+  ASSERT_EQ(good.items()[1].size(), 3u);
+  EXPECT_EQ(good.items()[1].items()[0].find("Subject")->find("CommonName")->as_string(), "leaf.example");
+  EXPECT_EQ(good.items()[1].items()[2].find("Subject")->find("CommonName")->as_string(), "Root");
+  auto bad = ok("crypto.x509.parse_and_verify_certificates", {Str(stranger.pem() + inter.pem() + leaf.pem())});
   EXPECT_EQ(bad.to_json(), "[false,[]]");
   EXPECT_EQ(okj("crypto.x509.parse_and_verify_certificates", {Str("garbage")}), "[false,[]]");
 }
