@@ -55,7 +55,8 @@ asio::awaitable<ExchangeResult> run(Stream& stream, Connection& connection,
   while (!parser.is_done()) {
     response.body().data = chunk.data();
     response.body().size = chunk.size();
-    co_await http::async_read(stream, connection.buffer, parser, MCPGW_EC(result.ec));
+    // read_some, not read: read() would wait for the buffer to fill, holding SSE events back.
+    co_await http::async_read_some(stream, connection.buffer, parser, MCPGW_EC(result.ec));
     if (result.ec == http::error::need_buffer) result.ec = {};
     size_t n = chunk.size() - response.body().size;
     if (n && !on_body(std::string_view(chunk.data(), n))) co_return result;
@@ -104,6 +105,15 @@ asio::awaitable<ExchangeResult> exchange(ConnectionPool& pool,
     if (!retry) break;
   }
   co_return result;
+}
+
+http::request<http::string_body> make_request(http::verb verb, const Url& url,
+                                              const std::map<std::string, std::string>& headers) {
+  http::request<http::string_body> request(verb, url.target, 11);
+  request.set(http::field::host, url.host_header());
+  request.set(http::field::user_agent, "mcp-gateway");
+  for (const auto& [name, value] : headers) request.set(name, value);
+  return request;
 }
 
 std::string describe_failure(const ExchangeResult& result) {

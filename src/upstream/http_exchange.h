@@ -3,6 +3,7 @@
 #pragma once
 #include <chrono>
 #include <functional>
+#include <map>
 #include <string>
 #include <string_view>
 
@@ -45,6 +46,10 @@ asio::awaitable<ExchangeResult> exchange(ConnectionPool& pool,
                                          ExchangeOptions options,
                                          std::function<bool(const ResponseHead&)> on_head,
                                          std::function<bool(std::string_view)> on_body);
+
+// A request with Host, User-Agent and the server's configured headers set.
+http::request<http::string_body> make_request(http::verb verb, const Url& url,
+                                              const std::map<std::string, std::string>& headers);
 
 // "connect: Connection refused", "read: timed out", for error messages.
 std::string describe_failure(const ExchangeResult& result);

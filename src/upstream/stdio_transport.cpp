@@ -247,7 +247,7 @@ struct StdioTransport::State : std::enable_shared_from_this<State> {
   void close() {
     if (closed_by_owner) return;
     closed_by_owner = true;
-    handlers = {};
+    // handlers stay: close() may run inside on_message, whose std::function must outlive it.
     outbox.clear();
     begin_shutdown("");
   }

@@ -56,7 +56,14 @@ std::string everything_js() {
   return source_dir() + "/node_modules/@modelcontextprotocol/server-everything/dist/index.js";
 }
 
-NodeServer::NodeServer(const std::string& mode) {
+std::string fixture(const std::string& name) {
+  return source_dir() + "/tests/upstream/fixtures/" + name;
+}
+
+NodeServer::NodeServer(const std::string& mode) : NodeServer(everything_js(), {mode}) {}
+
+NodeServer::NodeServer(const std::string& script, const std::vector<std::string>& script_args) {
+  std::string mode = script;
   char tmpl[] = "/tmp/mcpgw-port-XXXXXX";
   int fd = ::mkstemp(tmpl);
   if (fd < 0) throw std::runtime_error("mkstemp failed");
@@ -72,7 +79,8 @@ NodeServer::NodeServer(const std::string& mode) {
   env.push_back("PORT=0");
   env.push_back("NODE_OPTIONS=--require " + preload);
   env.push_back("MCPGW_PORT_FILE=" + port_file_);
-  std::vector<std::string> args = {"node", everything_js(), mode};
+  std::vector<std::string> args = {"node", script};
+  args.insert(args.end(), script_args.begin(), script_args.end());
   std::vector<char*> argv, envp;
   for (auto& a : args) argv.push_back(a.data());
   argv.push_back(nullptr);

@@ -37,12 +37,15 @@ class LogCapture {
 
 std::string source_dir();
 std::string everything_js();  // node_modules/@modelcontextprotocol/server-everything/dist/index.js
+std::string fixture(const std::string& name);  // tests/upstream/fixtures/NAME
 
 // A server-everything process in `mode` (streamableHttp or sse), bound to 127.0.0.1 on a port
 // the kernel picks; stopped and reaped by the destructor.
 class NodeServer {
  public:
   explicit NodeServer(const std::string& mode);
+  // Any script with arguments (e.g. a fixture under tests/upstream/fixtures/).
+  NodeServer(const std::string& script, const std::vector<std::string>& args);
   ~NodeServer();
   int port() const { return port_; }
   pid_t pid() const { return pid_; }

@@ -1,0 +1,233 @@
+#include "upstream/legacy_sse_transport.h"
+
+#include <spdlog/spdlog.h>
+#include <deque>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <set>
+
+#include "upstream/http_exchange.h"
+#include "upstream/jsonrpc_envelope.h"
+#include "upstream/sse_parser.h"
+
+namespace mcpgw::upstream {
+
+struct LegacySseTransport::State : std::enable_shared_from_this<State> {
+  State(const config::ServerConfig& server, std::shared_ptr<SharedServerState> shared,
+        asio::io_context& io)
+      : io(io), server(server), shared(std::move(shared)), endpoint_timer(io) {}
+
+  asio::io_context& io;
+  config::ServerConfig server;
+  std::shared_ptr<SharedServerState> shared;
+  Handlers handlers;
+  Url url;
+  std::optional<Url> endpoint;
+  std::deque<std::string> queued;  // sent before the endpoint was known
+  bool closed = false, reported = false;
+  asio::steady_timer endpoint_timer;
+  Connection* stream_connection = nullptr;
+  std::set<Connection*> active;
+
+  const std::string& name() const { return server.name; }
+  bool dead() const { return closed || reported; }
+
+  void start() {
+    try {
+      url = parse_url(server.url);
+    } catch (const UrlError& e) {
+      asio::post(io, [self = shared_from_this(), what = std::string(e.what())] {
+        self->report_closed("server '" + self->name() + "': " + what);
+      });
+      return;
+    }
+    // The endpoint event must come within the connect timeout.
+    endpoint_timer.expires_after(server.connect_timeout);
+    endpoint_timer.async_wait([self = shared_from_this()](error_code ec) {
+      if (!ec && !self->endpoint)
+        self->report_closed("upstream '" + self->name() + "' sent no endpoint event within " +
+                            std::to_string(self->server.connect_timeout.count()) + " ms");
+    });
+    asio::co_spawn(io, stream(), asio::detached);
+  }
+
+  void deliver(std::string message) {
+    if (dead() || !handlers.on_message) return;
+    handlers.on_message(std::move(message), {});
+  }
+
+  void report_closed(const std::string& reason) {
+    if (dead()) return;
+    reported = true;
+    spdlog::warn("[{}] upstream closed: {}", name(), reason);
+    cancel_all();
+    if (handlers.on_closed) {
+      auto on_closed = std::move(handlers.on_closed);
+      on_closed(reason);
+    }
+  }
+
+  void cancel_all() {
+    queued.clear();
+    endpoint_timer.cancel();
+    if (stream_connection) stream_connection->cancel();
+    for (Connection* c : active) c->cancel();
+  }
+
+  void on_endpoint(std::string_view data) {
+    Url resolved;
+    try {
+      resolved = resolve_url(url, data);
+    } catch (const UrlError& e) {
+      return report_closed("upstream '" + name() + "' sent a bad endpoint: " + e.what());
+    }
+    // Like the reference client: never send messages (and credentials) to another origin.
+    if (resolved.origin() != url.origin())
+      return report_closed("upstream '" + name() +
+                           "' named an endpoint on another origin: " + resolved.str());
+    endpoint = resolved;
+    endpoint_timer.cancel();
+    spdlog::debug("[{}] legacy SSE endpoint {}", name(), resolved.str());
+    auto pending = std::move(queued);
+    queued.clear();
+    for (auto& m : pending) asio::co_spawn(io, post(std::move(m)), asio::detached);
+  }
+
+  asio::awaitable<void> stream() {
+    auto self = shared_from_this();
+    auto req = make_request(http::verb::get, url, server.headers);
+    req.set(http::field::accept, "text/event-stream");
+    SseParser sse;
+    ResponseHead head;
+    std::string problem;
+    ExchangeOptions opts;
+    opts.dedicated = true;
+    opts.track = [this](Connection* c) { stream_connection = c; };
+    auto result = co_await exchange(
+        shared->pool_for(url), std::move(req), opts,
+        [&](const ResponseHead& h) {
+          head = h;
+          return !dead() && h.status == 200 && h.content_type == "text/event-stream";
+        },
+        [&](std::string_view chunk) {
+          if (dead()) return false;
+          try {
+            sse.feed(chunk, [&](SseEvent event) {
+              if (dead()) return;
+              if (event.type == "endpoint")
+                on_endpoint(event.data);
+              else if (event.type == "message" && !event.data.empty()) {
+                if (nlohmann::json::accept(event.data))
+                  deliver(std::move(event.data));
+                else
+                  spdlog::warn("[{}] skipped an SSE event that is not JSON: {}", name(),
+                               event.data.substr(0, 200));
+              }
+            });
+          } catch (const SseError& e) {
+            problem = e.what();
+            return false;
+          }
+          return !dead();
+        });
+    if (dead()) co_return;
+    std::string upstream = "upstream '" + name() + "'";
+    if (!problem.empty())
+      report_closed(upstream + ": " + problem);
+    else if (head.status && (head.status != 200 || head.content_type != "text/event-stream"))
+      report_closed(upstream + " answered the SSE GET with HTTP " + std::to_string(head.status) +
+                    " " + head.reason + " (" + head.content_type + ")");
+    else if (result.ec)
+      report_closed(upstream + " SSE stream failed (" + describe_failure(result) + ")");
+    else
+      report_closed(upstream + " ended its SSE stream");
+  }
+
+  void send(std::string message) {
+    if (dead()) {
+      spdlog::debug("[{}] message dropped: the transport is closed", name());
+      return;
+    }
+    if (!endpoint) {
+      queued.push_back(std::move(message));
+      return;
+    }
+    asio::co_spawn(io, post(std::move(message)), asio::detached);
+  }
+
+  asio::awaitable<void> post(std::string message) {
+    auto self = shared_from_this();
+    auto ids = request_ids(message);
+    auto req = make_request(http::verb::post, *endpoint, server.headers);
+    req.set(http::field::content_type, "application/json");
+    req.body() = std::move(message);
+    ResponseHead head;
+    Connection* mine = nullptr;
+    ExchangeOptions opts;
+    opts.timeout =
+        std::min(server.request_timeout, server.connect_timeout + std::chrono::seconds(30));
+    opts.track = [this, &mine](Connection* c) {
+      if (mine) active.erase(mine);
+      mine = c;
+      if (c) active.insert(c);
+    };
+    auto result = co_await exchange(
+        shared->pool_for(*endpoint), std::move(req), opts,
+        [&](const ResponseHead& h) {
+          head = h;
+          return true;
+        },
+        [](std::string_view) { return true; });  // "Accepted": the answer comes on the stream
+    if (dead()) co_return;
+    std::string cause;
+    if (result.ec && !result.head_received)
+      cause = "upstream '" + name() + "' request failed (" + describe_failure(result) + ")";
+    else if (head.status < 200 || head.status >= 300)
+      cause = "upstream '" + name() + "' answered HTTP " + std::to_string(head.status) + " " +
+              head.reason;
+    if (cause.empty()) co_return;
+    for (const auto& id : ids) {
+      spdlog::warn("[{}] request {} failed: {}", name(), id, cause);
+      if (!dead() && handlers.on_message)
+        handlers.on_message(error_response(id, kInternalError, cause), id);
+    }
+  }
+
+  void close() {
+    if (closed) return;
+    closed = true;
+    cancel_all();
+  }
+};
+
+LegacySseTransport::LegacySseTransport(const config::ServerConfig& server,
+                                       std::shared_ptr<SharedServerState> shared,
+                                       asio::io_context& io)
+    : state_(std::make_shared<State>(server, std::move(shared), io)) {}
+
+LegacySseTransport::~LegacySseTransport() {
+  close();
+}
+
+void LegacySseTransport::start(Handlers handlers) {
+  state_->handlers = std::move(handlers);
+  state_->start();
+}
+
+void LegacySseTransport::send(std::string message) {
+  state_->send(std::move(message));
+}
+
+void LegacySseTransport::close() {
+  state_->close();
+}
+
+std::string LegacySseTransport::describe() const {
+  return "sse " + state_->server.url;
+}
+
+std::string LegacySseTransport::endpoint() const {
+  return state_->endpoint ? state_->endpoint->str() : std::string();
+}
+
+}  // namespace mcpgw::upstream
