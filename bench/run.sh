@@ -41,11 +41,14 @@ trap 'exit 130' INT TERM
 
 log() { echo "bench: $*" >&2; }
 
+# True when something accepts connections on 127.0.0.1:$1 (bash's /dev/tcp, no extra tool).
+listening() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+
 free_port() {
   local port
   for _ in $(seq 1 100); do
     port=$((20000 + RANDOM % 40000))
-    if [ -z "$(ss -Htln "sport = :$port" 2>/dev/null)" ]; then echo "$port"; return; fi
+    if ! listening "$port"; then echo "$port"; return; fi
   done
   log "no free port found"; return 1
 }
@@ -146,7 +149,7 @@ EOF
       tail -n 20 "$WORK/gateway.log" >&2
       return 1
     fi
-    if [ -n "$(ss -Htln "sport = :$port" 2>/dev/null)" ]; then return 0; fi
+    if listening "$port"; then return 0; fi
     sleep 0.1
   done
   log "gateway did not listen on $port within 10 s; its log:"
@@ -222,57 +225,71 @@ for conns in $CONNECTIONS; do
   done
 done
 
-# The table.
-printf '\n%-8s %5s %10s %9s %9s %8s %13s %12s %13s\n' mode conns "req/s" "p50 ms" "p99 ms" errors \
-  "gw CPU µs/call" "gw peak RSS" "upstream µs/call"
-for conns in $CONNECTIONS; do
-  for mode in direct gateway; do
-    r=${RESULTS[$mode-$conns]:-}
-    if [ -z "$r" ]; then
-      printf '%-8s %5s %10s\n' $mode "$conns" "not measured"
-      continue
-    fi
-    requests=$(field "$r" requests)
-    errors=$(($(field "$r" non2xx) + $(field "$r" rpc_errors) + $(field "$r" no_result) +
-      $(field "$r" unexpected) + $(field "$r" connect_errors) + $(field "$r" read_errors) +
-      $(field "$r" write_errors) + $(field "$r" timeouts)))
-    [ "$errors" -gt 0 ] && ERRORS=1
-    gw_cpu=- gw_rss=-
-    if [ $mode = gateway ]; then
-      gw_cpu=$(per_call_us "$(field "$r" gw_ticks)" "$requests")
-      gw_rss="$(awk -v kb="$(field "$r" gw_hwm_kb)" 'BEGIN { printf "%.1f MB", kb / 1024 }')"
-    fi
-    printf '%-8s %5s %10.0f %9s %9s %8s %13s %12s %13s\n' $mode "$conns" "$(field "$r" rps)" \
-      "$(ms "$(field "$r" p50_us)")" "$(ms "$(field "$r" p99_us)")" "$errors" "$gw_cpu" "$gw_rss" \
-      "$(per_call_us "$(field "$r" up_ticks)" "$requests")"
+# The table and the verdict; returns 1 when the gateway was not measured or a run had errors.
+print_report() {
+  echo "tools/call echo, ${DURATION}s per run, wrk $WRK_THREADS threads, $(nproc) cores," \
+    "load average $(cut -d' ' -f1-3 /proc/loadavg), $(date -u +%FT%TZ)"
+  printf '%-8s %5s %10s %9s %9s %8s %13s %12s %13s\n' mode conns "req/s" "p50 ms" "p99 ms" errors \
+    "gw CPU µs/call" "gw peak RSS" "upstream µs/call"
+  for conns in $CONNECTIONS; do
+    for mode in direct gateway; do
+      r=${RESULTS[$mode-$conns]:-}
+      if [ -z "$r" ]; then
+        printf '%-8s %5s %10s\n' $mode "$conns" "not measured"
+        continue
+      fi
+      requests=$(field "$r" requests)
+      errors=$(($(field "$r" non2xx) + $(field "$r" rpc_errors) + $(field "$r" no_result) +
+        $(field "$r" unexpected) + $(field "$r" connect_errors) + $(field "$r" read_errors) +
+        $(field "$r" write_errors) + $(field "$r" timeouts)))
+      [ "$errors" -gt 0 ] && ERRORS=1
+      gw_cpu=- gw_rss=-
+      if [ $mode = gateway ]; then
+        gw_cpu=$(per_call_us "$(field "$r" gw_ticks)" "$requests")
+        gw_rss="$(awk -v kb="$(field "$r" gw_hwm_kb)" 'BEGIN { printf "%.1f MB", kb / 1024 }')"
+      fi
+      printf '%-8s %5s %10.0f %9s %9s %8s %13s %12s %13s\n' $mode "$conns" "$(field "$r" rps)" \
+        "$(ms "$(field "$r" p50_us)")" "$(ms "$(field "$r" p99_us)")" "$errors" "$gw_cpu" "$gw_rss" \
+        "$(per_call_us "$(field "$r" up_ticks)" "$requests")"
+    done
   done
-done
 
-echo
+  echo
+  VERDICT=0
+  for conns in $CONNECTIONS; do
+    d=${RESULTS[direct-$conns]:-} g=${RESULTS[gateway-$conns]:-}
+    [ -n "$d" ] && [ -n "$g" ] || continue
+    awk -v c="$conns" -v gr="$(field "$g" rps)" -v dr="$(field "$d" rps)" \
+      -v gp="$(field "$g" p50_us)" -v dp="$(field "$d" p50_us)" \
+      'BEGIN { printf "%s connections: gateway/direct throughput %.2f, gateway adds %.2f ms at p50\n", c, gr / dr, (gp - dp) / 1000 }'
+  done
+  last=${CONNECTIONS##* }
+  g=${RESULTS[gateway-$last]:-}
+  if [ -n "$g" ]; then
+    cpu=$(per_call_us "$(field "$g" gw_ticks)" "$(field "$g" requests)")
+    rss_mb=$(awk -v kb="$(field "$g" gw_hwm_kb)" 'BEGIN { printf "%.1f", kb / 1024 }')
+    cpu_ok=$(awk -v v="$cpu" -v t=$CPU_TARGET_US 'BEGIN { print (v <= t) ? "met" : "MISSED" }')
+    rss_ok=$(awk -v v="$rss_mb" -v t=$RSS_TARGET_MB 'BEGIN { print (v <= t) ? "met" : "MISSED" }')
+    echo "targets at $last connections: gateway CPU $cpu µs/call (<= $CPU_TARGET_US: $cpu_ok)," \
+      "peak RSS $rss_mb MB (<= $RSS_TARGET_MB: $rss_ok)"
+  fi
+  if [ $GATEWAY_OK = 0 ]; then
+    echo "gateway: NOT MEASURED: $GATEWAY_FAILURE"
+    VERDICT=1
+  fi
+  if [ $ERRORS = 1 ]; then
+    echo "some runs had errors (see the errors column and the FIRST_FAILURE lines above)"
+    VERDICT=1
+  fi
+  return $VERDICT
+}
+
+# Printed and kept in bench/results/ (not versioned).
+mkdir -p "$HERE/results"
+REPORT=$HERE/results/bench-$(date -u +%Y%m%dT%H%M%SZ).txt
 VERDICT=0
-for conns in $CONNECTIONS; do
-  d=${RESULTS[direct-$conns]:-} g=${RESULTS[gateway-$conns]:-}
-  [ -n "$d" ] && [ -n "$g" ] || continue
-  awk -v c="$conns" -v gr="$(field "$g" rps)" -v dr="$(field "$d" rps)" \
-    -v gp="$(field "$g" p50_us)" -v dp="$(field "$d" p50_us)" \
-    'BEGIN { printf "%s connections: gateway/direct throughput %.2f, gateway adds %.2f ms at p50\n", c, gr / dr, (gp - dp) / 1000 }'
-done
-last=${CONNECTIONS##* }
-g=${RESULTS[gateway-$last]:-}
-if [ -n "$g" ]; then
-  cpu=$(per_call_us "$(field "$g" gw_ticks)" "$(field "$g" requests)")
-  rss_mb=$(awk -v kb="$(field "$g" gw_hwm_kb)" 'BEGIN { printf "%.1f", kb / 1024 }')
-  cpu_ok=$(awk -v v="$cpu" -v t=$CPU_TARGET_US 'BEGIN { print (v <= t) ? "met" : "MISSED" }')
-  rss_ok=$(awk -v v="$rss_mb" -v t=$RSS_TARGET_MB 'BEGIN { print (v <= t) ? "met" : "MISSED" }')
-  echo "targets at $last connections: gateway CPU $cpu µs/call (<= $CPU_TARGET_US: $cpu_ok)," \
-    "peak RSS $rss_mb MB (<= $RSS_TARGET_MB: $rss_ok)"
-fi
-if [ $GATEWAY_OK = 0 ]; then
-  echo "gateway: NOT MEASURED: $GATEWAY_FAILURE"
-  VERDICT=1
-fi
-if [ $ERRORS = 1 ]; then
-  echo "some runs had errors (see the errors column and the FIRST_FAILURE lines above)"
-  VERDICT=1
-fi
+print_report >"$REPORT" || VERDICT=1
+echo
+cat "$REPORT"
+echo "report saved to $REPORT"
 exit $VERDICT
