@@ -8,7 +8,9 @@ int main(int argc, char** argv) {
   app.require_subcommand(1);
   int exit_code = 0;
   mcpgw::cli::add_run_command(app, exit_code);
+  mcpgw::cli::add_policy_command(app, exit_code);
   mcpgw::cli::add_audit_command(app, exit_code);
+  mcpgw::cli::add_token_command(app, exit_code);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

@@ -23,6 +23,11 @@ RegoError::RegoError(std::string code_, std::string message_, Location loc_)
     : std::runtime_error(render(code_, message_, loc_)),
       code(std::move(code_)),
       message(std::move(message_)),
-      loc(loc_) {}
+      loc(loc_) {
+  if (loc.file) {
+    file_name = std::make_shared<const std::string>(*loc.file);
+    loc.file = file_name.get();
+  }
+}
 
 }  // namespace mcpgw::policy::rego

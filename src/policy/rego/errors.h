@@ -1,5 +1,6 @@
 // Errors raised by the parser, compiler and evaluator, with OPA's codes.
 #pragma once
+#include <memory>
 #include <stdexcept>
 #include <string>
 
@@ -14,7 +15,10 @@ class RegoError : public std::runtime_error {
   RegoError(std::string code, std::string message, Location loc = {});
   std::string code;
   std::string message;  // without location or code
-  Location loc;
+  Location loc;         // loc.file points into file_name, so the error outlives the source
+
+ private:
+  std::shared_ptr<const std::string> file_name;
 };
 
 }  // namespace mcpgw::policy::rego

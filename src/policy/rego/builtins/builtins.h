@@ -15,6 +15,8 @@ void register_collection_builtins(Registry& r); // object.*, array.*, set ops, i
 void register_type_builtins(Registry& r);       // is_*, type_name
 void register_bits_builtins(Registry& r);       // bits.*
 void register_encoding_builtins(Registry& r);   // base64*, hex, json.*, urlquery.*, yaml.*
+void register_json_schema_builtins(Registry& r); // json.verify_schema, json.match_schema (called by
+                                                // register_encoding_builtins)
 void register_json_patch_builtins(Registry& r); // json.filter, json.remove, json.patch
 void register_time_builtins(Registry& r);       // time.*
 void register_net_builtins(Registry& r);        // net.cidr_* (no network lookups)

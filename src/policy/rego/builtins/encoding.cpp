@@ -271,6 +271,7 @@ void register_encoding_builtins(Registry& r) {
   }, {kString});
   def(r, "urlquery.encode_object", {kObject}, urlquery_encode_object, {kString});
   def(r, "urlquery.decode_object", {S}, urlquery_decode_object, {kObject});
+  register_json_schema_builtins(r);
 }
 
 }  // namespace mcpgw::policy::rego

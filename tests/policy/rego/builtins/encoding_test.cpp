@@ -1,3 +1,5 @@
+#include <algorithm>
+
 #include "builtin_test_util.h"
 
 namespace mcpgw::policy::rego::testing {
@@ -135,6 +137,70 @@ TEST(JsonPatchBuiltins, SetsAreAddressedByElement) {
                                                                    {Str("value"), I(2)}})})})
                 .to_json(),
             "[[1,2]]");
+}
+
+}  // namespace
+}  // namespace mcpgw::policy::rego::testing
+
+namespace mcpgw::policy::rego::testing {
+namespace {
+
+TEST(JsonSchemaBuiltins, VerifySchema) {
+  EXPECT_EQ(okj("json.verify_schema", {Str(R"({"type": "boolean"})")}), "[true,null]");
+  EXPECT_EQ(okj("json.verify_schema", {J(R"({"type": "boolean"})")}), "[true,null]");
+  EXPECT_EQ(ok("json.verify_schema", {J(R"({"type": "unknown_type"})")}).items()[1].as_string(),
+            "jsonschema: has a primitive type that is NOT VALID -- given: /unknown_type/ Expected valid values "
+            "are:[array boolean integer number null object string]");
+  EXPECT_EQ(ok("json.verify_schema", {Str("{")}).items()[0].to_json(), "false");
+  EXPECT_EQ(err("json.verify_schema", {I(1)}).code, "eval_type_error");
+}
+
+TEST(JsonSchemaBuiltins, MatchSchemaReportsGoJsonSchemaErrors) {
+  auto schema = J(R"({"properties": {"id": {"type": "integer"}, "tags": {"type": "array", "items": {"type": "string"},
+                      "maxItems": 2}, "name": {"type": "string", "minLength": 2, "pattern": "^[a-z]+$"},
+                      "mode": {"enum": ["r", "w"]}, "n": {"minimum": 1, "maximum": 10}},
+                      "required": ["id"], "additionalProperties": false})");
+  EXPECT_EQ(okj("json.match_schema", {J(R"({"id": 5})"), schema}), "[true,[]]");
+  EXPECT_EQ(okj("json.match_schema", {Str(R"({"id": 5})"), Str(schema.to_json())}), "[true,[]]");
+  EXPECT_EQ(okj("json.match_schema", {J(R"({"id": "foo"})"), schema}),
+            R"([false,[{"desc":"Invalid type. Expected: integer, given: string","error":"id: Invalid type. )"
+            R"(Expected: integer, given: string","field":"id","type":"invalid_type"}]])");
+  auto result = ok("json.match_schema", {J(R"({"tags": ["a", 1, "c"], "name": "X", "mode": "x", "n": 11, "extra": 1})"), schema});
+  EXPECT_EQ(result.items()[0].to_json(), "false");
+  std::vector<std::string> errors;
+  for (const auto& e : result.items()[1].items()) errors.push_back(e.find("error")->as_string());
+  std::vector<std::string> want = {
+      "(root): id is required",
+      "(root): Additional property extra is not allowed",
+      "mode: mode must be one of the following: \"r\", \"w\"",
+      "n: Must be less than or equal to 10",
+      "name: String length must be greater than or equal to 2",
+      "name: Does not match pattern '^[a-z]+$'",
+      "tags.1: Invalid type. Expected: string, given: integer",
+      "tags: Array must have at most 2 items",
+  };
+  std::sort(errors.begin(), errors.end());
+  std::sort(want.begin(), want.end());
+  EXPECT_EQ(errors, want);
+  auto e = err("json.match_schema", {J("{}"), J(R"({"properties": {"id": {"type": "unknown"}}})")});
+  EXPECT_EQ(e.message,
+            "json.match_schema: has a primitive type that is NOT VALID -- given: /unknown/ Expected valid values "
+            "are:[array boolean integer number null object string]");
+}
+
+TEST(JsonSchemaBuiltins, CombinatorsAndRefs) {
+  auto schema = J(R"({"definitions": {"pos": {"type": "number", "exclusiveMinimum": 0}},
+                      "anyOf": [{"$ref": "#/definitions/pos"}, {"type": "string"}]})");
+  EXPECT_EQ(okj("json.match_schema", {I(3), schema}), "[true,[]]");
+  EXPECT_EQ(okj("json.match_schema", {Str("x"), schema}), "[true,[]]");
+  auto bad = ok("json.match_schema", {I(0), schema});
+  EXPECT_EQ(bad.items()[1].items()[0].find("type")->as_string(), "number_any_of");
+  auto one = J(R"({"oneOf": [{"type": "integer"}, {"type": "number"}]})");
+  EXPECT_EQ(ok("json.match_schema", {I(1), one}).items()[0].to_json(), "false");
+  EXPECT_EQ(ok("json.match_schema", {J("1.5"), one}).items()[0].to_json(), "true");
+  EXPECT_EQ(ok("json.match_schema", {J("[1, 1]"), J(R"({"uniqueItems": true})")}).items()[1].items()[0]
+                .find("desc")->as_string(),
+            "array items[0,1] must be unique");
 }
 
 }  // namespace
