@@ -192,7 +192,8 @@ TEST(JsonSchemaBuiltins, CombinatorsAndRefs) {
   auto schema = J(R"({"definitions": {"pos": {"type": "number", "exclusiveMinimum": 0}},
                       "anyOf": [{"$ref": "#/definitions/pos"}, {"type": "string"}]})");
   EXPECT_EQ(okj("json.match_schema", {I(3), schema}), "[true,[]]");
-  EXPECT_EQ(okj("json.match_schema", {Str("x"), schema}), "[true,[]]");
+  EXPECT_EQ(okj("json.match_schema", {Str("\"x\""), schema}), "[true,[]]");  // a string document is JSON text
+  EXPECT_EQ(err("json.match_schema", {Str("x"), schema}).code, "eval_builtin_error");
   auto bad = ok("json.match_schema", {I(0), schema});
   EXPECT_EQ(bad.items()[1].items()[0].find("type")->as_string(), "number_any_of");
   auto one = J(R"({"oneOf": [{"type": "integer"}, {"type": "number"}]})");
