@@ -3,6 +3,7 @@
 #include <spdlog/spdlog.h>
 #include <deque>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <set>
 
 #include "upstream/backoff.h"
@@ -15,6 +16,7 @@ namespace mcpgw::upstream {
 namespace {
 constexpr size_t kMaxErrorBody = 64 * 1024;
 constexpr auto kDeleteTimeout = std::chrono::seconds(5);
+constexpr int kMaxResumeAttempts = 5;
 }  // namespace
 
 struct StreamableHttpTransport::State : std::enable_shared_from_this<State> {
@@ -237,6 +239,13 @@ struct StreamableHttpTransport::State : std::enable_shared_from_this<State> {
            upstream + " answered HTTP " + std::to_string(head.status) + " " + head.reason);
       co_return;
     }
+    if (body == Body::Sse && !outstanding.empty() && !sse.last_event_id().empty()) {
+      // The stream broke (or the server closed it on purpose) after an event id: resume it.
+      std::string cause = co_await resume(outstanding, reply_to, sse.last_event_id(), sse.retry());
+      if (dead()) co_return;
+      fail(outstanding, upstream + " " + cause);
+      co_return;
+    }
     if (result.ec) {
       fail(outstanding, upstream + " request failed (" + describe_failure(result) + ")");
       co_return;
@@ -247,6 +256,69 @@ struct StreamableHttpTransport::State : std::enable_shared_from_this<State> {
                             : upstream + " answered HTTP " + std::to_string(head.status) +
                                   " without a response to the request");
     }
+  }
+
+  // Resumes a POST's SSE stream with GET + Last-Event-ID (MCP "resumability") until every
+  // request in `outstanding` is answered. Returns why it gave up, or "" when all were answered.
+  asio::awaitable<std::string> resume(std::set<std::string>& outstanding, std::string reply_to,
+                                      std::string last_event_id,
+                                      std::optional<std::chrono::milliseconds> retry) {
+    auto self = shared_from_this();
+    Backoff backoff(server.restart_backoff_initial,
+                    std::max(server.restart_backoff_max, server.restart_backoff_initial));
+    std::string cause = "ended its SSE stream before the response";
+    for (int attempt = 0; attempt < kMaxResumeAttempts && !dead() && !outstanding.empty();
+         ++attempt) {
+      asio::steady_timer wait(io, retry ? *retry : backoff.next());
+      error_code ec;
+      co_await wait.async_wait(MCPGW_EC(ec));
+      if (dead()) co_return "";
+      spdlog::debug("[{}] resuming the stream of request {} after event {}", name(), reply_to,
+                    last_event_id);
+      auto req = request(http::verb::get);
+      req.set(http::field::accept, "text/event-stream");
+      req.set("Last-Event-ID", last_event_id);
+      SseParser sse;
+      ResponseHead head;
+      Connection* mine = nullptr;
+      ExchangeOptions opts;
+      opts.dedicated = true;
+      opts.timeout = server.request_timeout;
+      opts.track = [this, &mine](Connection* c) {
+        if (mine) active.erase(mine);
+        mine = c;
+        if (c) active.insert(c);
+      };
+      auto result = co_await exchange(
+          pool(), std::move(req), opts,
+          [&](const ResponseHead& h) {
+            head = h;
+            return !dead() && h.status == 200 && h.content_type == "text/event-stream";
+          },
+          [&](std::string_view chunk) {
+            if (dead()) return false;
+            try {
+              sse.feed(chunk, [&](SseEvent event) {
+                if (event.type != "message" || event.data.empty() || !valid_json(event.data))
+                  return;
+                for (const auto& id : response_ids(event.data)) outstanding.erase(id);
+                deliver(std::move(event.data), reply_to);
+              });
+            } catch (const SseError& e) {
+              return false;
+            }
+            return !dead() && !outstanding.empty();
+          });
+      if (dead() || outstanding.empty()) co_return "";
+      if (!sse.last_event_id().empty()) last_event_id = sse.last_event_id();
+      if (sse.retry()) retry = sse.retry();
+      if (head.status && (head.status != 200 || head.content_type != "text/event-stream"))
+        co_return "ended its SSE stream before the response and refused to resume it (HTTP " +
+            std::to_string(head.status) + ")";
+      cause = "ended its SSE stream before the response; resuming failed (" +
+              (result.ec ? describe_failure(result) : std::string("stream ended again")) + ")";
+    }
+    co_return cause;
   }
 
   void on_initialized(std::string version) {

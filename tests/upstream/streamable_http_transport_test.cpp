@@ -4,6 +4,7 @@
 
 #include "test_support.h"
 #include "transport_recorder.h"
+#include "upstream/http_exchange.h"
 #include "upstream/http_pool.h"
 
 namespace mcpgw::upstream {
@@ -327,6 +328,78 @@ TEST_F(BrokenHttpUpstream, MessagesAfterOnInitializedWaitUntilTheGetStreamIsOpen
       io_, [&] { return rec.response(2) != nullptr; }, 5s));
   EXPECT_TRUE(rec.response(2)->message["result"]["getStreamWasOpen"]);
   EXPECT_TRUE(t.get_stream_open());
+}
+
+TEST_F(BrokenHttpUpstream, BrokenPostStreamIsResumedWithLastEventId) {
+  Recorder rec;
+  std::unique_ptr<StreamableHttpTransport> t;
+  auto* r = call("/resumable", rec, t);
+  ASSERT_NE(r, nullptr);
+  ASSERT_TRUE(r->message.contains("result")) << r->message;
+  EXPECT_EQ(r->message["result"]["resumedAfter"], "prime-1");
+  EXPECT_EQ(r->in_reply_to, "5");
+  ASSERT_EQ(rec.with_method("notifications/message").size(), 1u);
+  EXPECT_EQ(rec.with_method("notifications/message")[0]->in_reply_to, "5");
+}
+
+TEST_F(BrokenHttpUpstream, RefusedResumptionFailsTheRequest) {
+  Recorder rec;
+  std::unique_ptr<StreamableHttpTransport> t;
+  auto* r = call("/noresume", rec, t);
+  ASSERT_NE(r, nullptr);
+  EXPECT_NE(
+      r->message["error"]["message"].get<std::string>().find("refused to resume it (HTTP 405)"),
+      std::string::npos)
+      << r->message;
+}
+
+TEST_F(BrokenHttpUpstream, PoolCapsConnectionsAndQueuesTheRest) {
+  auto s = config(broken_->url("/echo-slow"));
+  ConnectionPool pool(io_, parse_url(s.url), nullptr, /*max_connections=*/2, 2s);
+  int done = 0, ok = 0;
+  size_t most_in_use = 0;
+  for (int i = 0; i < 6; ++i) {
+    auto req = make_request(http::verb::post, parse_url(s.url), {});
+    req.set(http::field::content_type, "application/json");
+    req.body() = request(i, "ping");
+    asio::co_spawn(
+        io_,
+        [&, req = std::move(req)]() mutable -> asio::awaitable<void> {
+          auto result = co_await exchange(
+              pool, std::move(req), {},
+              [&](const ResponseHead& h) {
+                most_in_use = std::max(most_in_use, pool.in_use());
+                ok += h.status == 200;
+                return true;
+              },
+              [](std::string_view) { return true; });
+          EXPECT_FALSE(result.ec) << result.ec.message();
+          ++done;
+        },
+        asio::detached);
+  }
+  ASSERT_TRUE(run_until(
+      io_, [&] { return done == 6; }, 10s));
+  EXPECT_EQ(ok, 6);
+  EXPECT_EQ(pool.opened(), 2u);
+  EXPECT_EQ(most_in_use, 2u);
+  EXPECT_EQ(pool.idle(), 2u);
+}
+
+TEST_F(BrokenHttpUpstream, DroppedGetStreamReconnectsWithLastEventId) {
+  auto s = config(broken_->url("/dropget"));
+  StreamableHttpTransport t(s, make_shared_state(s, io_), io_);
+  Recorder rec;
+  t.start(rec.handlers());
+  t.send(request(1, "initialize"));
+  ASSERT_TRUE(run_until(
+      io_, [&] { return rec.response(1) != nullptr; }, 5s));
+  t.on_initialized("2025-11-25");
+  ASSERT_TRUE(run_until(
+      io_, [&] { return !rec.with_method("notifications/second").empty(); }, 5s));
+  ASSERT_EQ(rec.with_method("notifications/first").size(), 1u);
+  EXPECT_EQ(rec.with_method("notifications/second")[0]->message["params"]["lastEventId"], "g1");
+  EXPECT_TRUE(rec.closed.empty());
 }
 
 TEST_F(BrokenHttpUpstream, InvalidUrlIsReported) {
