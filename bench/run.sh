@@ -132,7 +132,6 @@ start_gateway() {
   port=$(free_port)
   cat >"$WORK/gateway.yaml" <<EOF
 listen: 127.0.0.1:$port
-log_level: warn
 servers:
   - name: fast
     transport: http
