@@ -289,19 +289,28 @@ class Parser {
         size_t save = pos_;
         try {
           return block();
-        } catch (const RegoError&) {
+        } catch (const RegoError& block_error) {
           pos_ = save;
+          try {
+            return single_literal_body();
+          } catch (const RegoError&) {
+            throw block_error;  // the body's error is the one that makes sense
+          }
         }
       }
-      auto body = std::make_shared<Body>();
-      body->loc = loc(peek());
-      body->exprs.push_back(literal());
-      number_exprs(*body);
-      return body;
+      return single_literal_body();
     }
     if (is_punct("{") && !peek().newline_before) return block();
     if (required) fail(peek(), "expected rule body");
     return nullptr;
+  }
+
+  std::shared_ptr<Body> single_literal_body() {
+    auto body = std::make_shared<Body>();
+    body->loc = loc(peek());
+    body->exprs.push_back(literal());
+    number_exprs(*body);
+    return body;
   }
 
   std::shared_ptr<Body> block() {

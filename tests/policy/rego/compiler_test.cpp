@@ -1,0 +1,56 @@
+#include "policy/rego/compiler.h"
+
+#include <gtest/gtest.h>
+
+#include "test_util.h"
+
+namespace mcpgw::policy::rego {
+namespace {
+
+using testing::error_of;
+using testing::eval_x;
+
+TEST(Compiler, UnknownBuiltinFailsNamingIt) {
+  std::string err = error_of([] { eval_x({"package p\nx := no.such_fn(1)\n"}, "x = data.p.x"); });
+  EXPECT_NE(err.find("rego_type_error: undefined function no.such_fn"), std::string::npos) << err;
+  EXPECT_NE(err.find("m0.rego:2:"), std::string::npos) << err;
+}
+
+TEST(Compiler, NetworkBuiltinsAreLeftOut) {
+  std::string err = error_of([] { eval_x({"package p\nx := http.send({})\n"}, "x = data.p.x"); });
+  EXPECT_NE(err.find("undefined function http.send"), std::string::npos) << err;
+}
+
+TEST(Compiler, ArityIsChecked) {
+  std::string err = error_of([] { eval_x({"package p\nf(a) := a\nx := f(1, 2, 3)\n"}, "x = data.p.x"); });
+  EXPECT_NE(err.find("has arity 1, got 3 arguments"), std::string::npos) << err;
+  err = error_of([] { eval_x({"package p\nx := 1 + 2 + 3\ny := plus(1)\n"}, "x = data.p.x"); });
+  EXPECT_NE(err.find("plus: arity mismatch"), std::string::npos) << err;
+}
+
+TEST(Compiler, ConstantArgumentTypesAreChecked) {
+  std::string err = error_of([] { eval_x({"package p\nx := 1 + \"a\"\n"}, "x = data.p.x"); });
+  EXPECT_NE(err.find("rego_type_error"), std::string::npos) << err;
+}
+
+TEST(Compiler, UnsafeVariablesAreReported) {
+  std::string err = error_of([] { eval_x({"package p\nx if { y > 1 }\n"}, "x = data.p.x"); });
+  EXPECT_NE(err.find("rego_unsafe_var_error: var y is unsafe"), std::string::npos) << err;
+  err = error_of([] { eval_x({"package p\nx := z if { true }\n"}, "x = data.p.x"); });
+  EXPECT_NE(err.find("var z is unsafe"), std::string::npos) << err;
+}
+
+TEST(Compiler, ReordersBodiesForSafety) {
+  // y is used before it is bound in source order; OPA reorders, so do we.
+  EXPECT_EQ(eval_x({"package p\nx := y if { y > 1; y := 5 }\n"}, "x = data.p.x"), (std::vector<std::string>{"5"}));
+}
+
+TEST(Compiler, ConflictingRuleKindsAreRejected) {
+  std::string err = error_of([] { eval_x({"package p\nq := 1\nq contains 2\n"}, "x = data.p.q"); });
+  EXPECT_NE(err.find("conflicting rules data.p.q"), std::string::npos) << err;
+  err = error_of([] { eval_x({"package p\ndefault q := 1\ndefault q := 2\n"}, "x = data.p.q"); });
+  EXPECT_NE(err.find("multiple default rules"), std::string::npos) << err;
+}
+
+}  // namespace
+}  // namespace mcpgw::policy::rego
