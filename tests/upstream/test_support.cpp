@@ -62,7 +62,8 @@ std::string fixture(const std::string& name) {
 
 NodeServer::NodeServer(const std::string& mode) : NodeServer(everything_js(), {mode}) {}
 
-NodeServer::NodeServer(const std::string& script, const std::vector<std::string>& script_args) {
+NodeServer::NodeServer(const std::string& script, const std::vector<std::string>& script_args,
+                       const std::vector<std::string>& extra_env) {
   std::string mode = script;
   char tmpl[] = "/tmp/mcpgw-port-XXXXXX";
   int fd = ::mkstemp(tmpl);
@@ -79,6 +80,7 @@ NodeServer::NodeServer(const std::string& script, const std::vector<std::string>
   env.push_back("PORT=0");
   env.push_back("NODE_OPTIONS=--require " + preload);
   env.push_back("MCPGW_PORT_FILE=" + port_file_);
+  env.insert(env.end(), extra_env.begin(), extra_env.end());
   std::vector<std::string> args = {"node", script};
   args.insert(args.end(), script_args.begin(), script_args.end());
   std::vector<char*> argv, envp;

@@ -45,7 +45,8 @@ class NodeServer {
  public:
   explicit NodeServer(const std::string& mode);
   // Any script with arguments (e.g. a fixture under tests/upstream/fixtures/).
-  NodeServer(const std::string& script, const std::vector<std::string>& args);
+  NodeServer(const std::string& script, const std::vector<std::string>& args,
+             const std::vector<std::string>& extra_env = {});
   ~NodeServer();
   int port() const { return port_; }
   pid_t pid() const { return pid_; }
