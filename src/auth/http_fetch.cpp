@@ -53,7 +53,10 @@ template <class Stream>
 asio::awaitable<void> exchange(Stream& stream, const HttpRequest& request, const ParsedUrl& url,
                                HttpResponse& response) {
   http::request<http::string_body> req{http::string_to_verb(request.method), url.target, 11};
-  req.set(http::field::host, url.host);
+  // Host carries the port unless it is the scheme's default (servers build URLs from it).
+  std::string host = url.host.find(':') != std::string::npos ? "[" + url.host + "]" : url.host;
+  if (url.port != (url.tls ? "443" : "80")) host += ":" + url.port;
+  req.set(http::field::host, host);
   req.set(http::field::user_agent, "mcp-gateway-auth");
   req.set(http::field::connection, "close");
   for (const auto& [k, v] : request.headers) req.set(k, v);
@@ -70,7 +73,11 @@ asio::awaitable<void> exchange(Stream& stream, const HttpRequest& request, const
   beast::flat_buffer buffer;
   http::response_parser<http::string_body> parser;
   parser.body_limit(request.max_body);
-  co_await http::async_read(stream, buffer, parser, MCPGW_EC(ec));
+  co_await http::async_read_header(stream, buffer, parser, MCPGW_EC(ec));
+  // Boost 1.74 does not apply body_limit to a Content-Length body: check it here.
+  if (!ec && parser.content_length() && *parser.content_length() > request.max_body)
+    ec = http::error::body_limit;
+  if (!ec && !parser.is_done()) co_await http::async_read(stream, buffer, parser, MCPGW_EC(ec));
   if (ec) {
     response.error = "read: " + ec.message();
     co_return;

@@ -29,7 +29,8 @@ struct LoopbackHttpServer::Impl {
       co_await http::async_read(stream, buffer, req, MCPGW_EC(ec));
       if (ec) co_return;
       TestRequest tr{std::string(req.method_string()), std::string(req.target()), req.body(),
-                     std::string(req[http::field::authorization])};
+                     std::string(req[http::field::authorization]),
+                     std::string(req[http::field::host])};
       {
         std::lock_guard lock(mutex);
         hits[tr.target.substr(0, tr.target.find('?'))]++;

@@ -12,7 +12,7 @@
 namespace mcpgw::auth::testing {
 
 struct TestRequest {
-  std::string method, target, body, authorization;
+  std::string method, target, body, authorization, host;
 };
 struct TestResponse {
   int status = 200;
