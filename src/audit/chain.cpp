@@ -6,32 +6,76 @@
 
 namespace mcpgw::audit {
 
+namespace {
+
+void append_string(std::string& out, const std::string& s) {
+  static const char* hex = "0123456789abcdef";
+  out.push_back('"');
+  for (char c : s) {
+    unsigned char u = static_cast<unsigned char>(c);
+    if (c == '"' || c == '\\') {
+      out.push_back('\\');
+      out.push_back(c);
+    } else if (u < 0x20) {
+      out += "\\u00";
+      out.push_back(hex[u >> 4]);
+      out.push_back(hex[u & 0x0f]);
+    } else {
+      out.push_back(c);
+    }
+  }
+  out.push_back('"');
+}
+
+}  // namespace
+
+// Written by hand rather than through nlohmann::json: the writer hashes every event, and
+// building a JSON array would copy every field first.
 std::string canonical_serialization(const Event& e) {
-  nlohmann::json a =
-      nlohmann::json::array({"mcpgw-audit-v1",
-                             e.id,
-                             e.instance,
-                             e.seq,
-                             format_time(e.time_us),
-                             e.session_id,
-                             e.subject,
-                             e.roles,
-                             e.client_addr,
-                             e.user_agent,
-                             e.mcp_method,
-                             e.server,
-                             e.target,
-                             e.arguments,
-                             e.decision,
-                             e.reason,
-                             e.policy_revision,
-                             e.upstream_latency_us,
-                             e.outcome,
-                             e.error_code ? nlohmann::json(*e.error_code) : nlohmann::json(nullptr),
-                             e.response_bytes,
-                             e.trace_id,
-                             e.prev_hash});
-  return a.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+  std::string out;
+  out.reserve(512);
+  auto str = [&](const std::string& s) {
+    append_string(out, s);
+    out.push_back(',');
+  };
+  auto num = [&](int64_t v) {
+    out += std::to_string(v);
+    out.push_back(',');
+  };
+  out += "[\"mcpgw-audit-v1\",";
+  str(e.id);
+  str(e.instance);
+  num(e.seq);
+  str(format_time(e.time_us));
+  str(e.session_id);
+  str(e.subject);
+  out.push_back('[');
+  for (size_t i = 0; i < e.roles.size(); ++i) {
+    if (i) out.push_back(',');
+    append_string(out, e.roles[i]);
+  }
+  out += "],";
+  out += e.arguments.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+  out.push_back(',');
+  str(e.client_addr);
+  str(e.user_agent);
+  str(e.mcp_method);
+  str(e.server);
+  str(e.target);
+  str(e.decision);
+  str(e.reason);
+  str(e.policy_revision);
+  num(e.upstream_latency_us);
+  str(e.outcome);
+  if (e.error_code)
+    num(*e.error_code);
+  else
+    out += "null,";
+  num(e.response_bytes);
+  str(e.trace_id);
+  append_string(out, e.prev_hash);
+  out.push_back(']');
+  return out;
 }
 
 std::string compute_hash(const Event& e) {

@@ -17,8 +17,11 @@ struct ChainHead {
   std::string hash = kGenesisHash;
 };
 
-// The bytes the hash covers: a JSON array of every field except `hash`, in a fixed order,
-// with arguments in sorted-key form. Anything that changes a stored field changes this.
+// The bytes the hash covers: a JSON array of every field except `hash`, in a fixed order
+// ("mcpgw-audit-v1", id, instance, seq, time, session_id, subject, roles, arguments,
+// client_addr, user_agent, mcp_method, server, target, decision, reason, policy_revision,
+// upstream_latency_us, outcome, error_code, response_bytes, trace_id, prev_hash), with
+// arguments in sorted-key form. Anything that changes a stored field changes this.
 std::string canonical_serialization(const Event& e);
 
 // Hex SHA-256 of canonical_serialization(e) (which includes e.prev_hash).

@@ -37,7 +37,7 @@ class JsonlStore final : public Store {
     fd_ = -1;
   }
 
-  void write(const std::vector<Event>& batch) override {
+  void write(const std::vector<Event>& batch, bool /*may_exist*/) override {
     if (batch.empty()) return;
     if (fd_ < 0) open();
     std::string data;

@@ -1,6 +1,7 @@
-// The PostgreSQL sink and reader, through libpq. Batches go in with COPY into a per-connection
-// staging table, then INSERT … SELECT … ON CONFLICT DO NOTHING into the partitioned table, in
-// one transaction: fast, and a replayed event is skipped by its primary key.
+// The PostgreSQL sink and reader, through libpq. New batches go in with one COPY into the
+// partitioned table. Replays from the spool (which may hold events the database already
+// committed) COPY into a per-connection staging table, then INSERT … SELECT … ON CONFLICT DO
+// NOTHING: a replayed event is skipped by its primary key.
 #include <libpq-fe.h>
 
 #include <set>
@@ -96,7 +97,7 @@ class PostgresStore final : public Store {
     known_days_.clear();
   }
 
-  void write(const std::vector<Event>& batch) override {
+  void write(const std::vector<Event>& batch, bool may_exist) override {
     if (batch.empty()) return;
     require_open();
     ensure_partitions(batch);
@@ -105,9 +106,14 @@ class PostgresStore final : public Store {
     for (const auto& e : batch) append_row(data, e);
     exec("BEGIN");
     try {
-      copy_in("COPY audit_staging (" + std::string(kColumns) + ") FROM STDIN", data);
-      exec("INSERT INTO audit_events (" + std::string(kColumns) + ") SELECT " + kColumns +
-           " FROM audit_staging ON CONFLICT DO NOTHING");
+      if (may_exist) {
+        // COPY cannot skip conflicts: stage, then insert what is not there yet.
+        copy_in("COPY audit_staging (" + std::string(kColumns) + ") FROM STDIN", data);
+        exec("INSERT INTO audit_events (" + std::string(kColumns) + ") SELECT " + kColumns +
+             " FROM audit_staging ON CONFLICT DO NOTHING");
+      } else {
+        copy_in("COPY audit_events (" + std::string(kColumns) + ") FROM STDIN", data);
+      }
       exec("COMMIT");
     } catch (...) {
       if (conn_ && PQstatus(conn_) == CONNECTION_OK) {

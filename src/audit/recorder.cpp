@@ -201,7 +201,7 @@ class QueueRecorder final : public Recorder {
     }
     try {
       size_t n = spool_.replay(settings_.batch_size,
-                               [&](const std::vector<Event>& b) { store_->write(b); });
+                               [&](const std::vector<Event>& b) { store_->write(b, true); });
       replayed_.fetch_add(n, std::memory_order_relaxed);
       spool_.save_head(settings_.instance, head_);
       spdlog::info("audit: replayed {} spooled events", n);
@@ -220,13 +220,13 @@ class QueueRecorder final : public Recorder {
     if (pending_.empty()) return;
     std::vector<Event> again;
     again.swap(pending_);
-    persist(std::move(again));
+    persist(std::move(again), /*may_exist=*/true);  // an earlier attempt may have committed
   }
 
   // Writes a linked batch to the sink when it is up and nothing is spooled ahead of it (order),
   // else to the spool; if neither takes it, keeps it pending (fail_closed) or drops it
   // (fail_open).
-  void persist(std::vector<Event> batch) {
+  void persist(std::vector<Event> batch, bool may_exist = false) {
     if (!pending_.empty()) {  // keep order behind what is already waiting
       pending_.insert(pending_.end(), std::make_move_iterator(batch.begin()),
                       std::make_move_iterator(batch.end()));
@@ -234,7 +234,7 @@ class QueueRecorder final : public Recorder {
     }
     if (sink_up_ && spool_.empty()) {
       try {
-        store_->write(batch);
+        store_->write(batch, may_exist);
         written_.fetch_add(batch.size(), std::memory_order_relaxed);
         spool_.save_head(settings_.instance, head_);
         stuck_.store(false, std::memory_order_relaxed);

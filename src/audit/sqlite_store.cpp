@@ -106,7 +106,7 @@ class SqliteStore final : public Store {
     db_ = nullptr;
   }
 
-  void write(const std::vector<Event>& batch) override {
+  void write(const std::vector<Event>& batch, bool /*may_exist*/) override {
     if (batch.empty()) return;
     require_open();
     if (!insert_) {

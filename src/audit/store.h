@@ -37,9 +37,10 @@ class Store {
   virtual bool is_open() const = 0;
   virtual void close() = 0;
 
-  // Writes a batch in one transaction; an event whose id is already stored is skipped, so a
-  // replay is harmless. Throws StoreUnavailable or StoreRejected.
-  virtual void write(const std::vector<Event>& batch) = 0;
+  // Writes a batch in one transaction. With `may_exist` (a replay from the spool), an event
+  // whose id is already stored is skipped; without it the batch is new (fresh ids) and may take
+  // a faster path. Throws StoreUnavailable or StoreRejected.
+  virtual void write(const std::vector<Event>& batch, bool may_exist) = 0;
 
   // The last stored position of `instance`'s chain (or its prune anchor); nullopt if none.
   virtual std::optional<ChainHead> chain_head(const std::string& instance) = 0;

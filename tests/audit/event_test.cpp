@@ -124,6 +124,15 @@ TEST(Chain, EveryStoredFieldIsCovered) {
     edits[i](copy);
     EXPECT_NE(compute_hash(copy), e.hash) << "edit " << i << " is not covered by the hash";
   }
+  // The serialization is JSON, whatever the strings hold.
+  Event odd = e;
+  odd.subject = "quote\" backslash\\ newline\n tab\t bell\x07";
+  odd.roles = {"a\"b", ""};
+  auto parsed = nlohmann::json::parse(canonical_serialization(odd));
+  EXPECT_EQ(parsed[6], odd.subject);
+  EXPECT_EQ(parsed[7], nlohmann::json(odd.roles));
+  EXPECT_EQ(parsed[8], odd.arguments);
+  EXPECT_EQ(parsed.size(), 23u);
   // Separator ambiguity: moving text between neighbouring fields changes the hash.
   Event a = e, b = e;
   a.subject = "ab";

@@ -263,9 +263,12 @@ TEST(PostgresRecorder, ReplayIsIdempotentWhenTheSpoolIsReplayedTwice) {
   }
   auto store = make_postgres_store(dsn, std::chrono::seconds(2));
   store->open();
-  store->write(batch);
-  store->write(batch);
+  store->write(batch, false);
+  store->write(batch, true);
   PgConn db(dsn);
+  EXPECT_EQ(db.scalar("SELECT count(*) FROM audit_events"), "10");
+  // The fast path for new batches refuses duplicates (the recorder then spools and replays).
+  EXPECT_THROW(store->write(batch, false), StoreRejected);
   EXPECT_EQ(db.scalar("SELECT count(*) FROM audit_events"), "10");
   EXPECT_FALSE(verify_chains(*store)[0].problem);
 }
