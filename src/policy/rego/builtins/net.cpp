@@ -249,6 +249,7 @@ void register_net_builtins(Registry& r) {
     return Value::boolean(a[0].is_string() && parse_cidr(a[0].as_string()).has_value());
   }, {kBoolean});
   def(r, "net.cidr_merge", {kArray | kSet}, cidr_merge, {kSet});
+  register_network_builtins(r);
 }
 
 }  // namespace mcpgw::policy::rego

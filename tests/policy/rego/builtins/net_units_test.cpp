@@ -159,3 +159,22 @@ TEST(CryptoBuiltins, DigestsAndHmacs) {
 
 }  // namespace
 }  // namespace mcpgw::policy::rego::testing
+
+namespace mcpgw::policy::rego::testing {
+namespace {
+
+TEST(NetworkBuiltins, DeclaredButDisabled) {
+  auto e = err("http.send", {J(R"({"method": "get", "url": "http://127.0.0.1:1"})")});
+  EXPECT_EQ(e.code, "eval_builtin_error");
+  EXPECT_NE(e.message.find("network built-ins are disabled"), std::string::npos);
+  e = err("http.send", {J(R"({"bad_key": 1, "method": "get", "url": "x"})")});
+  EXPECT_EQ(e.code, "eval_type_error");
+  EXPECT_EQ(e.message, R"(http.send: invalid request parameters(s): {"bad_key"})");
+  EXPECT_EQ(err("http.send", {J(R"({"method": "get"})")}).message,
+            R"(http.send: missing required request parameters(s): {"url"})");
+  EXPECT_NE(err("net.lookup_ip_addr", {Str("localhost")}).message.find("disabled"), std::string::npos);
+  EXPECT_EQ(okj("opa.runtime", {}), "{}");
+}
+
+}  // namespace
+}  // namespace mcpgw::policy::rego::testing
