@@ -5,6 +5,7 @@
 #include <sqlite3.h>
 #include <sys/resource.h>
 
+#include <filesystem>
 #include <fstream>
 
 #include "audit/recorder.h"
@@ -101,6 +102,32 @@ struct FileSizeLimit {
   ~FileSizeLimit() { setrlimit(RLIMIT_FSIZE, &old); }
   rlimit old{};
 };
+
+TEST(LocalRecorder, SqliteThatComesBackGetsTheSpoolInOrder) {
+  TempDir tmp;
+  std::ofstream(tmp.file("db")) << "x";  // a file where the database folder should be
+  Settings s = sqlite_settings(tmp);
+  s.path = tmp.file("db") + "/audit.db";
+  auto rec = Recorder::create(s);
+  for (int i = 0; i < 30; ++i) rec->record(test::sample_event(i));
+  ASSERT_TRUE(
+      test::wait_until([&] { return rec->stats().spooled == 30; }, std::chrono::seconds(10)));
+  std::filesystem::remove(tmp.file("db"));
+  std::filesystem::create_directory(tmp.file("db"));
+  ASSERT_TRUE(
+      test::wait_until([&] { return rec->stats().replayed == 30; }, std::chrono::seconds(10)));
+  for (int i = 30; i < 40; ++i) rec->record(test::sample_event(i));
+  rec->shutdown();
+  EXPECT_EQ(rec->stats().written, 10u);
+  auto store = make_sqlite_store(s.path);
+  auto reports = verify_chains(*store);
+  ASSERT_EQ(reports.size(), 1u);
+  EXPECT_FALSE(reports[0].problem);
+  EXPECT_EQ(reports[0].events, 40u);
+  std::vector<std::string> order;
+  store->walk_chain("gw-local", [&](const Event& e) { order.push_back(e.trace_id); });
+  for (int i = 0; i < 40; ++i) EXPECT_EQ(order.at(i), "t-" + std::to_string(i));
+}
 
 TEST(LocalRecorder, FailClosedStopsAcceptingWhenNothingCanRecordThenRecovers) {
   TempDir tmp;
