@@ -1,7 +1,9 @@
 // The JSON-lines sink, for log shippers: one event object per line, appended and fdatasync'd
-// per batch. Prune anchors live beside it in <path>.anchors.json. Appending is not idempotent,
-// so a spool replay interrupted by a crash can repeat lines; the readers here skip repeated ids.
+// per batch; a file renamed away by log rotation is followed by a new one at the same path. Prune
+// anchors live beside it in <path>.anchors.json. Appending is not idempotent, so a spool replay
+// interrupted by a crash can repeat lines; the readers here skip repeated ids.
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -39,7 +41,7 @@ class JsonlStore final : public Store {
 
   void write(const std::vector<Event>& batch, bool /*may_exist*/) override {
     if (batch.empty()) return;
-    if (fd_ < 0) open();
+    if (fd_ < 0 || rotated()) open();
     std::string data;
     for (const auto& e : batch) {
       data += to_json(e).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
@@ -150,6 +152,15 @@ class JsonlStore final : public Store {
   }
 
  private:
+  // True when the file was renamed or removed (log rotation): the next batch starts a new file.
+  bool rotated() const {
+    struct stat open_st {
+    }, path_st{};
+    if (::fstat(fd_, &open_st) != 0) return true;
+    if (::stat(path_.c_str(), &path_st) != 0) return true;
+    return open_st.st_ino != path_st.st_ino || open_st.st_dev != path_st.st_dev;
+  }
+
   // Every event in the file once (first occurrence of each id).
   void for_each(const std::function<void(const Event&)>& visit) {
     std::ifstream in(path_);

@@ -272,6 +272,23 @@ TEST(LocalRecorder, JsonlSinkWritesLinesThatVerify) {
   EXPECT_EQ(denied[0].trace_id, "t-3");
 }
 
+TEST(LocalRecorder, JsonlFollowsLogRotation) {
+  TempDir tmp;
+  Settings s = sqlite_settings(tmp);
+  s.sink = SinkKind::Jsonl;
+  s.path = tmp.file("audit.jsonl");
+  auto rec = Recorder::create(s);
+  rec->record(test::sample_event(1));
+  ASSERT_TRUE(
+      test::wait_until([&] { return rec->stats().written == 1; }, std::chrono::seconds(10)));
+  std::filesystem::rename(s.path, s.path + ".1");
+  rec->record(test::sample_event(2));
+  rec->shutdown();
+  EXPECT_NE(test::read_file(s.path + ".1").find("\"t-1\""), std::string::npos);
+  EXPECT_EQ(test::read_file(s.path + ".1").find("\"t-2\""), std::string::npos);
+  EXPECT_NE(test::read_file(s.path).find("\"t-2\""), std::string::npos);
+}
+
 TEST(Query, FiltersAndOrderNewestFirst) {
   TempDir tmp;
   Settings s = sqlite_settings(tmp);
