@@ -357,6 +357,18 @@ TEST(Cli, QueryPrintsTableOrJsonAndRefusesBadInput) {
   EXPECT_EQ(test::run(cli + " audit verify --config " + tmp.file("bad.yaml"), &out), 2);
   EXPECT_NE(out.find("audit.batch_size (line 3)"), std::string::npos) << out;
   EXPECT_EQ(test::run(cli + " audit verify --config " + tmp.file("missing.yaml"), &out), 2);
+  EXPECT_EQ(
+      test::run(cli + " audit verify --dsn 'host=127.0.0.1 port=1 dbname=x connect_timeout=1'",
+                &out),
+      2);
+  EXPECT_NE(out.find("audit: postgres: cannot connect"), std::string::npos) << out;
+  std::ofstream(tmp.file("junk.db"))
+      << "this is not a database, just text that is long enough to matter";
+  EXPECT_EQ(test::run(cli + " audit query --sqlite " + tmp.file("junk.db"), &out), 2);
+  EXPECT_NE(out.find("sqlite"), std::string::npos) << out;
+  std::ofstream(tmp.file("bad.jsonl")) << "{\"id\":\"x\"}\nnot json\n";
+  EXPECT_EQ(test::run(cli + " audit verify --jsonl " + tmp.file("bad.jsonl"), &out), 2);
+  EXPECT_NE(out.find("bad.jsonl line 2"), std::string::npos) << out;
   EXPECT_EQ(test::run(cli + " audit prune --older-than 1d --sqlite " + s.path, &out), 0) << out;
   EXPECT_NE(out.find("pruned 0 event(s)"), std::string::npos) << out;
 }
