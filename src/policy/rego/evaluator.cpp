@@ -29,6 +29,9 @@ struct Mock {
 struct CacheEntry {
   uint8_t state = 0;  // 0 unknown, 1 computing, 2 done
   std::optional<Value> value;
+  // For objects built by ref-head rules: the keys in the order the rules produced them, which is
+  // the order OPA enumerates them in (rule order, not key order).
+  std::vector<Value> key_order;
 };
 
 // What `with` changes: input, parts of data, functions. Each `with` gets a fresh cache.
@@ -612,7 +615,12 @@ class Evaluator {
       ctx_ = saved;
       return v ? k(*v) : true;
     }
-    if (!builtin) fail("rego_type_error", "undefined function " + t.name, t.loc);
+    if (!builtin) {
+      fail("eval_builtin_error",
+           t.name + ": not available in the embedded engine (network built-ins are left out on "
+                    "purpose); only calls replaced with `with` can run",
+           t.loc);
+    }
     BuiltinResult r = builtin->fn(args, bctx_);
     if (auto* v = std::get_if<Value>(&r)) {
       if (builtin->relation) {
@@ -764,17 +772,32 @@ class Evaluator {
         return walk_value(keep, t, i, f, k);
       }
     }
-    if (i == t.args.size() || node.has_rules() || node.is_function) {
+    const Term* next = i < t.args.size() ? t.args[i].get() : nullptr;
+    bool iterating = next && (is_unbound_var(*next, f) || is_pattern(*next, f));
+    if (!iterating && (i == t.args.size() || node.has_rules() || node.is_function)) {
       auto v = node_value(node);
       if (!v) return true;
       Value keep = *v;
       return walk_value(keep, t, i, f, k);
     }
     const Term& p = *t.args[i];
-    if (is_unbound_var(p, f) || is_pattern(p, f)) {
+    if (iterating) {
       auto v = node_value(node);
       if (!v) return true;
       Value keep = *v;
+      const auto& order = ctx_->cache[static_cast<size_t>(node.id)].key_order;
+      if (is_unbound_var(p, f) && keep.is_object() && order.size() == keep.size()) {
+        std::vector<Value> keys = order;  // the cache may change while we iterate
+        for (const auto& key : keys) {
+          const Value* child = keep.find(key);
+          if (!child) continue;
+          bind(f, p.slot, key);
+          bool more = walk_value(*child, t, i + 1, f, k);
+          unbind(f, p.slot);
+          if (!more) return false;
+        }
+        return true;
+      }
       return walk_value(keep, t, i, f, k);
     }
     auto step = [&](const Value& raw_key) {
@@ -972,6 +995,13 @@ class Evaluator {
       }
     }
     if (!defined && leaves.empty()) return std::nullopt;
+    if (!node.rules.empty()) {
+      std::vector<Value>& order = ctx_->cache[static_cast<size_t>(node.id)].key_order;
+      order.clear();
+      for (const auto& leaf : leaves) {
+        if (std::find(order.begin(), order.end(), leaf.keys[0]) == order.end()) order.push_back(leaf.keys[0]);
+      }
+    }
     return build_object(leaves, 0, leaves.size(), 0);
   }
 

@@ -39,7 +39,9 @@ void fail_raw(std::string code, std::string message) {
   throw Failure{BuiltinError{std::move(code), std::move(message)}};
 }
 
-void undefined() { throw NoResult{}; }
+void undefined() {
+  throw NoResult{};
+}
 
 const std::string& str_arg(std::string_view fn, Args args, int pos) {
   const Value& v = args[pos - 1];
@@ -75,13 +77,20 @@ int64_t int_arg(std::string_view fn, Args args, int pos) {
 
 std::string_view kind_name(Kind k) {
   switch (k) {
-    case Kind::Null: return "null";
-    case Kind::Boolean: return "boolean";
-    case Kind::Number: return "number";
-    case Kind::String: return "string";
-    case Kind::Array: return "array";
-    case Kind::Object: return "object";
-    case Kind::Set: return "set";
+    case Kind::Null:
+      return "null";
+    case Kind::Boolean:
+      return "boolean";
+    case Kind::Number:
+      return "number";
+    case Kind::String:
+      return "string";
+    case Kind::Array:
+      return "array";
+    case Kind::Object:
+      return "object";
+    case Kind::Set:
+      return "set";
   }
   return "unknown";
 }
@@ -158,7 +167,9 @@ std::string utf8_encode(std::span<const char32_t> cps) {
   return out;
 }
 
-size_t utf8_length(std::string_view s) { return utf8_decode(s).size(); }
+size_t utf8_length(std::string_view s) {
+  return utf8_decode(s).size();
+}
 
 Value number_from_double_exact(double d) {
   if (std::isfinite(d) && d == std::trunc(d)) {
@@ -213,7 +224,9 @@ void append_rego(std::string& out, const Value& v) {
       out += '}';
       return;
     }
-    default: v.append_json(out); return;
+    default:
+      v.append_json(out);
+      return;
   }
 }
 

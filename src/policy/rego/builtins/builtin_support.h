@@ -70,6 +70,8 @@ Value number_from_double_exact(double d);
 std::string rego_string(const Value& v);
 
 // Builds a string value quickly.
-inline Value str(std::string s) { return Value::string(std::move(s)); }
+inline Value str(std::string s) {
+  return Value::string(std::move(s));
+}
 
 }  // namespace mcpgw::policy::rego::builtins

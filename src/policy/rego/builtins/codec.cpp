@@ -16,7 +16,9 @@ std::array<int8_t, 256> decode_map(const char* alphabet) {
   return m;
 }
 
-std::string corrupt(size_t at) { return "illegal base64 data at input byte " + std::to_string(at); }
+std::string corrupt(size_t at) {
+  return "illegal base64 data at input byte " + std::to_string(at);
+}
 
 }  // namespace
 
@@ -26,7 +28,8 @@ std::string base64_encode(std::string_view in, Base64Alphabet alphabet, bool pad
   out.reserve((in.size() + 2) / 3 * 4);
   size_t i = 0;
   for (; i + 2 < in.size(); i += 3) {
-    uint32_t v = (static_cast<unsigned char>(in[i]) << 16) | (static_cast<unsigned char>(in[i + 1]) << 8) |
+    uint32_t v = (static_cast<unsigned char>(in[i]) << 16) |
+                 (static_cast<unsigned char>(in[i + 1]) << 8) |
                  static_cast<unsigned char>(in[i + 2]);
     out += a[v >> 18];
     out += a[(v >> 12) & 63];

@@ -9,7 +9,9 @@ namespace mcpgw::policy::rego {
 namespace {
 using namespace builtins;
 
-const Value& object_arg(const char* fn, Args a, int pos) { return kind_arg(fn, a, pos, Kind::Object); }
+const Value& object_arg(const char* fn, Args a, int pos) {
+  return kind_arg(fn, a, pos, Kind::Object);
+}
 
 // The keys named by object.remove / object.filter's second operand.
 std::vector<Value> key_list(const char* fn, Args a) {
@@ -109,8 +111,9 @@ Value object_union_n(Args a, BuiltinContext&) {
   Value acc = Value::object({});
   for (const auto& item : list.items()) {
     if (!item.is_object()) {
-      fail_raw("eval_type_error", "object.union_n: operand 1 must be array of objects but got array containing " +
-                                      std::string(item.type_name()));
+      fail_raw("eval_type_error",
+               "object.union_n: operand 1 must be array of objects but got array containing " +
+                   std::string(item.type_name()));
     }
     acc = merge(acc, item);
   }
@@ -183,7 +186,8 @@ Value set_fold(const char* fn, Args a, bool is_union) {
   const Value& sets = kind_arg(fn, a, 1, Kind::Set);
   for (const auto& s : sets.items()) {
     if (!s.is_set()) {
-      fail_raw("eval_type_error", std::string(fn) + ": operand 1 must be set of sets but got set containing " +
+      fail_raw("eval_type_error", std::string(fn) +
+                                      ": operand 1 must be set of sets but got set containing " +
                                       std::string(s.type_name()));
     }
   }
@@ -210,37 +214,48 @@ void register_collection_builtins(Registry& r) {
   def(r, "object.keys", {kObject}, object_keys, {kSet});
   def(r, "object.remove", {kObject, kObject | kSet | kArray}, object_remove, {kObject});
   def(r, "object.filter", {kObject, kObject | kSet | kArray}, object_filter, {kObject});
-  def(r, "object.union", {kObject, kObject}, [](Args a, BuiltinContext&) {
-    return merge(object_arg("object.union", a, 1), object_arg("object.union", a, 2));
-  }, {kObject});
+  def(r, "object.union", {kObject, kObject},
+      [](Args a, BuiltinContext&) {
+        return merge(object_arg("object.union", a, 1), object_arg("object.union", a, 2));
+      },
+      {kObject});
   def(r, "object.union_n", {kArray}, object_union_n, {kObject});
   def(r, "object.subset", {kObject | kSet | kArray, kObject | kSet | kArray}, object_subset,
       {kBoolean});
-  def(r, "array.concat", {kArray, kArray}, [](Args a, BuiltinContext&) {
-    const Value& x = kind_arg("array.concat", a, 1, Kind::Array);
-    const Value& y = kind_arg("array.concat", a, 2, Kind::Array);
-    std::vector<Value> out(x.items().begin(), x.items().end());
-    out.insert(out.end(), y.items().begin(), y.items().end());
-    return Value::array(std::move(out));
-  }, {kArray});
+  def(r, "array.concat", {kArray, kArray},
+      [](Args a, BuiltinContext&) {
+        const Value& x = kind_arg("array.concat", a, 1, Kind::Array);
+        const Value& y = kind_arg("array.concat", a, 2, Kind::Array);
+        std::vector<Value> out(x.items().begin(), x.items().end());
+        out.insert(out.end(), y.items().begin(), y.items().end());
+        return Value::array(std::move(out));
+      },
+      {kArray});
   def(r, "array.slice", {kArray, kNumber, kNumber}, array_slice, {kArray});
-  def(r, "array.reverse", {kArray}, [](Args a, BuiltinContext&) {
-    const Value& x = kind_arg("array.reverse", a, 1, Kind::Array);
-    std::vector<Value> out(x.items().rbegin(), x.items().rend());
-    return Value::array(std::move(out));
-  }, {kArray});
-  def(r, "array.flatten", {kArray}, [](Args a, BuiltinContext&) {
-    const Value& x = kind_arg("array.flatten", a, 1, Kind::Array);
-    std::vector<Value> out;
-    for (const auto& item : x.items()) {
-      if (item.is_array()) out.insert(out.end(), item.items().begin(), item.items().end());
-      else out.push_back(item);
-    }
-    return Value::array(std::move(out));
-  }, {kArray});
-  def(r, "intersection", {kSet}, [](Args a, BuiltinContext&) { return set_fold("intersection", a, false); },
+  def(r, "array.reverse", {kArray},
+      [](Args a, BuiltinContext&) {
+        const Value& x = kind_arg("array.reverse", a, 1, Kind::Array);
+        std::vector<Value> out(x.items().rbegin(), x.items().rend());
+        return Value::array(std::move(out));
+      },
+      {kArray});
+  def(r, "array.flatten", {kArray},
+      [](Args a, BuiltinContext&) {
+        const Value& x = kind_arg("array.flatten", a, 1, Kind::Array);
+        std::vector<Value> out;
+        for (const auto& item : x.items()) {
+          if (item.is_array())
+            out.insert(out.end(), item.items().begin(), item.items().end());
+          else
+            out.push_back(item);
+        }
+        return Value::array(std::move(out));
+      },
+      {kArray});
+  def(r, "intersection", {kSet},
+      [](Args a, BuiltinContext&) { return set_fold("intersection", a, false); }, {kSet});
+  def(r, "union", {kSet}, [](Args a, BuiltinContext&) { return set_fold("union", a, true); },
       {kSet});
-  def(r, "union", {kSet}, [](Args a, BuiltinContext&) { return set_fold("union", a, true); }, {kSet});
 }
 
 }  // namespace mcpgw::policy::rego

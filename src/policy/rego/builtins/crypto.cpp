@@ -15,29 +15,33 @@ using namespace builtins;
 std::string digest(const EVP_MD* md, std::string_view data) {
   unsigned char out[EVP_MAX_MD_SIZE];
   unsigned int len = 0;
-  if (EVP_Digest(data.data(), data.size(), out, &len, md, nullptr) != 1) fail("crypto", "digest failed");
+  if (EVP_Digest(data.data(), data.size(), out, &len, md, nullptr) != 1)
+    fail("crypto", "digest failed");
   return hex_encode(std::string_view(reinterpret_cast<char*>(out), len));
 }
 
 std::string hmac(const EVP_MD* md, std::string_view data, std::string_view key) {
   unsigned char out[EVP_MAX_MD_SIZE];
   unsigned int len = 0;
-  if (!HMAC(md, key.data(), static_cast<int>(key.size()), reinterpret_cast<const unsigned char*>(data.data()),
-            data.size(), out, &len)) {
+  if (!HMAC(md, key.data(), static_cast<int>(key.size()),
+            reinterpret_cast<const unsigned char*>(data.data()), data.size(), out, &len)) {
     fail("crypto.hmac", "hmac failed");
   }
   return hex_encode(std::string_view(reinterpret_cast<char*>(out), len));
 }
 
 void def_digest(Registry& r, const char* name, const EVP_MD* (*md)()) {
-  def(r, name, {kString}, [name, md](Args a, BuiltinContext&) { return str(digest(md(), str_arg(name, a, 1))); },
+  def(r, name, {kString},
+      [name, md](Args a, BuiltinContext&) { return str(digest(md(), str_arg(name, a, 1))); },
       {kString});
 }
 
 void def_hmac(Registry& r, const char* name, const EVP_MD* (*md)()) {
-  def(r, name, {kString, kString}, [name, md](Args a, BuiltinContext&) {
-    return str(hmac(md(), str_arg(name, a, 1), str_arg(name, a, 2)));
-  }, {kString});
+  def(r, name, {kString, kString},
+      [name, md](Args a, BuiltinContext&) {
+        return str(hmac(md(), str_arg(name, a, 1), str_arg(name, a, 2)));
+      },
+      {kString});
 }
 
 }  // namespace
@@ -50,11 +54,14 @@ void register_crypto_builtins(Registry& r) {
   def_hmac(r, "crypto.hmac.sha1", EVP_sha1);
   def_hmac(r, "crypto.hmac.sha256", EVP_sha256);
   def_hmac(r, "crypto.hmac.sha512", EVP_sha512);
-  def(r, "crypto.hmac.equal", {kString, kString}, [](Args a, BuiltinContext&) {
-    const std::string& x = str_arg("crypto.hmac.equal", a, 1);
-    const std::string& y = str_arg("crypto.hmac.equal", a, 2);
-    return Value::boolean(x.size() == y.size() && CRYPTO_memcmp(x.data(), y.data(), x.size()) == 0);
-  }, {kBoolean});
+  def(r, "crypto.hmac.equal", {kString, kString},
+      [](Args a, BuiltinContext&) {
+        const std::string& x = str_arg("crypto.hmac.equal", a, 1);
+        const std::string& y = str_arg("crypto.hmac.equal", a, 2);
+        return Value::boolean(x.size() == y.size() &&
+                              CRYPTO_memcmp(x.data(), y.data(), x.size()) == 0);
+      },
+      {kBoolean});
 }
 
 }  // namespace mcpgw::policy::rego

@@ -57,8 +57,10 @@ void append_indented(std::string& out, const Value& v, const std::string& prefix
       if (!first) out += ',';
       first = false;
       newline(depth + 1);
-      if (k.is_string()) k.append_json(out);
-      else Value::string(k.to_json()).append_json(out);
+      if (k.is_string())
+        k.append_json(out);
+      else
+        Value::string(k.to_json()).append_json(out);
       out += ": ";
       append_indented(out, val, prefix, indent, depth + 1);
     }
@@ -79,7 +81,8 @@ Value marshal_with_options(Args a, BuiltinContext&) {
   for (const auto& [k, v] : opts.entries()) {
     std::string key = k.is_string() ? k.as_string() : k.to_json();
     if (key == "pretty") {
-      if (!v.is_bool()) fail_raw("eval_type_error", std::string(fn) + ": operand 2 \"pretty\" must be boolean");
+      if (!v.is_bool())
+        fail_raw("eval_type_error", std::string(fn) + ": operand 2 \"pretty\" must be boolean");
       pretty = v.as_bool();
       pretty_set = true;
     } else if (key == "prefix" || key == "indent") {
@@ -88,7 +91,8 @@ Value marshal_with_options(Args a, BuiltinContext&) {
       (key == "prefix" ? prefix : indent) = v.as_string();
       has_layout = true;
     } else {
-      fail_raw("eval_type_error", std::string(fn) + ": operand 2 object contained unknown key \"" + key + "\"");
+      fail_raw("eval_type_error",
+               std::string(fn) + ": operand 2 object contained unknown key \"" + key + "\"");
     }
   }
   if (!pretty_set) pretty = has_layout;
@@ -149,7 +153,8 @@ Value urlquery_encode_object(Args a, BuiltinContext&) {
   const Value& obj = kind_arg(fn, a, 1, Kind::Object);
   std::string out;
   auto add = [&](const std::string& k, const Value& v) {
-    if (!v.is_string()) fail_type(fn, 1, "object[string]: string | array[string] | set[string]", obj);
+    if (!v.is_string())
+      fail_type(fn, 1, "object[string]: string | array[string] | set[string]", obj);
     if (!out.empty()) out += '&';
     out += query_escape(k) + "=" + query_escape(v.as_string());
   };
@@ -181,9 +186,12 @@ Value urlquery_decode_object(Args a, BuiltinContext&) {
     if (!key) fail(fn, error);
     auto val = query_unescape(eq == std::string::npos ? "" : part.substr(eq + 1), error);
     if (!val) fail(fn, error);
-    auto it = std::find_if(pairs.begin(), pairs.end(), [&](const auto& p) { return p.first == *key; });
-    if (it == pairs.end()) pairs.push_back({*key, {str(*val)}});
-    else it->second.push_back(str(*val));
+    auto it =
+        std::find_if(pairs.begin(), pairs.end(), [&](const auto& p) { return p.first == *key; });
+    if (it == pairs.end())
+      pairs.push_back({*key, {str(*val)}});
+    else
+      it->second.push_back(str(*val));
   }
   std::vector<ObjectEntry> entries;
   for (auto& [k, vs] : pairs) entries.emplace_back(str(k), Value::array(std::move(vs)));
@@ -194,39 +202,59 @@ Value urlquery_decode_object(Args a, BuiltinContext&) {
 
 void register_encoding_builtins(Registry& r) {
   const auto S = kString;
-  def(r, "base64.encode", {S}, [](Args a, BuiltinContext&) {
-    return str(base64_encode(str_arg("base64.encode", a, 1), Base64Alphabet::Standard, true));
-  }, {kString});
-  def(r, "base64.decode", {S}, [](Args a, BuiltinContext&) {
-    std::string error;
-    auto out = base64_decode(str_arg("base64.decode", a, 1), Base64Alphabet::Standard, true, error);
-    if (!out) fail("base64.decode", error);
-    return str(std::move(*out));
-  }, {kString});
-  def(r, "base64.is_valid", {S}, [](Args a, BuiltinContext&) {
-    std::string error;
-    return Value::boolean(base64_decode(str_arg("base64.is_valid", a, 1), Base64Alphabet::Standard, true, error).has_value());
-  }, {kBoolean});
-  def(r, "base64url.encode", {S}, [](Args a, BuiltinContext&) {
-    return str(base64_encode(str_arg("base64url.encode", a, 1), Base64Alphabet::Url, true));
-  }, {kString});
-  def(r, "base64url.encode_no_pad", {S}, [](Args a, BuiltinContext&) {
-    return str(base64_encode(str_arg("base64url.encode_no_pad", a, 1), Base64Alphabet::Url, false));
-  }, {kString});
-  def(r, "base64url.decode", {S}, [](Args a, BuiltinContext&) {
-    return base64_decode_fn("base64url.decode", str_arg("base64url.decode", a, 1), Base64Alphabet::Url);
-  }, {kString});
-  def(r, "hex.encode", {S}, [](Args a, BuiltinContext&) {
-    return str(hex_encode(str_arg("hex.encode", a, 1)));
-  }, {kString});
-  def(r, "hex.decode", {S}, [](Args a, BuiltinContext&) {
-    std::string error;
-    auto out = hex_decode(str_arg("hex.decode", a, 1), error);
-    if (!out) fail("hex.decode", error);
-    return str(std::move(*out));
-  }, {kString});
+  def(r, "base64.encode", {S},
+      [](Args a, BuiltinContext&) {
+        return str(base64_encode(str_arg("base64.encode", a, 1), Base64Alphabet::Standard, true));
+      },
+      {kString});
+  def(r, "base64.decode", {S},
+      [](Args a, BuiltinContext&) {
+        std::string error;
+        auto out =
+            base64_decode(str_arg("base64.decode", a, 1), Base64Alphabet::Standard, true, error);
+        if (!out) fail("base64.decode", error);
+        return str(std::move(*out));
+      },
+      {kString});
+  def(r, "base64.is_valid", {S},
+      [](Args a, BuiltinContext&) {
+        std::string error;
+        return Value::boolean(
+            base64_decode(str_arg("base64.is_valid", a, 1), Base64Alphabet::Standard, true, error)
+                .has_value());
+      },
+      {kBoolean});
+  def(r, "base64url.encode", {S},
+      [](Args a, BuiltinContext&) {
+        return str(base64_encode(str_arg("base64url.encode", a, 1), Base64Alphabet::Url, true));
+      },
+      {kString});
+  def(r, "base64url.encode_no_pad", {S},
+      [](Args a, BuiltinContext&) {
+        return str(
+            base64_encode(str_arg("base64url.encode_no_pad", a, 1), Base64Alphabet::Url, false));
+      },
+      {kString});
+  def(r, "base64url.decode", {S},
+      [](Args a, BuiltinContext&) {
+        return base64_decode_fn("base64url.decode", str_arg("base64url.decode", a, 1),
+                                Base64Alphabet::Url);
+      },
+      {kString});
+  def(r, "hex.encode", {S},
+      [](Args a, BuiltinContext&) { return str(hex_encode(str_arg("hex.encode", a, 1))); },
+      {kString});
+  def(r, "hex.decode", {S},
+      [](Args a, BuiltinContext&) {
+        std::string error;
+        auto out = hex_decode(str_arg("hex.decode", a, 1), error);
+        if (!out) fail("hex.decode", error);
+        return str(std::move(*out));
+      },
+      {kString});
 
-  def(r, "json.marshal", {kAny}, [](Args a, BuiltinContext&) { return str(a[0].to_json()); }, {kString});
+  def(r, "json.marshal", {kAny}, [](Args a, BuiltinContext&) { return str(a[0].to_json()); },
+      {kString});
   def(r, "json.marshal_with_options", {kAny, kObject}, marshal_with_options, {kString});
   def(r, "json.unmarshal", {S}, [](Args a, BuiltinContext&) {
     const std::string& s = str_arg("json.unmarshal", a, 1);
@@ -236,15 +264,17 @@ void register_encoding_builtins(Registry& r) {
       fail("json.unmarshal", e.what());
     }
   });
-  def(r, "json.is_valid", {kAny}, [](Args a, BuiltinContext&) {
-    if (!a[0].is_string()) return Value::boolean(false);
-    try {
-      Value::from_json(a[0].as_string());
-      return Value::boolean(true);
-    } catch (const JsonError&) {
-      return Value::boolean(false);
-    }
-  }, {kBoolean});
+  def(r, "json.is_valid", {kAny},
+      [](Args a, BuiltinContext&) {
+        if (!a[0].is_string()) return Value::boolean(false);
+        try {
+          Value::from_json(a[0].as_string());
+          return Value::boolean(true);
+        } catch (const JsonError&) {
+          return Value::boolean(false);
+        }
+      },
+      {kBoolean});
 
   def(r, "yaml.marshal", {kAny}, [](Args a, BuiltinContext&) { return str(value_to_yaml(a[0])); },
       {kString});
@@ -254,21 +284,25 @@ void register_encoding_builtins(Registry& r) {
     if (!v) fail("yaml.unmarshal", error);
     return *v;
   });
-  def(r, "yaml.is_valid", {kAny}, [](Args a, BuiltinContext&) {
-    if (!a[0].is_string()) return Value::boolean(false);
-    std::string error;
-    return Value::boolean(yaml_to_value(a[0].as_string(), error).has_value());
-  }, {kBoolean});
+  def(r, "yaml.is_valid", {kAny},
+      [](Args a, BuiltinContext&) {
+        if (!a[0].is_string()) return Value::boolean(false);
+        std::string error;
+        return Value::boolean(yaml_to_value(a[0].as_string(), error).has_value());
+      },
+      {kBoolean});
 
-  def(r, "urlquery.encode", {S}, [](Args a, BuiltinContext&) {
-    return str(query_escape(str_arg("urlquery.encode", a, 1)));
-  }, {kString});
-  def(r, "urlquery.decode", {S}, [](Args a, BuiltinContext&) {
-    std::string error;
-    auto out = query_unescape(str_arg("urlquery.decode", a, 1), error);
-    if (!out) fail("urlquery.decode", error);
-    return str(std::move(*out));
-  }, {kString});
+  def(r, "urlquery.encode", {S},
+      [](Args a, BuiltinContext&) { return str(query_escape(str_arg("urlquery.encode", a, 1))); },
+      {kString});
+  def(r, "urlquery.decode", {S},
+      [](Args a, BuiltinContext&) {
+        std::string error;
+        auto out = query_unescape(str_arg("urlquery.decode", a, 1), error);
+        if (!out) fail("urlquery.decode", error);
+        return str(std::move(*out));
+      },
+      {kString});
   def(r, "urlquery.encode_object", {kObject}, urlquery_encode_object, {kString});
   def(r, "urlquery.decode_object", {S}, urlquery_decode_object, {kObject});
   register_json_schema_builtins(r);

@@ -17,10 +17,10 @@ using Sequence = std::vector<GlobNode>;
 
 struct GlobNode {
   enum Type { Literal, Any, Super, Single, Class, Alternatives } type = Literal;
-  char32_t ch = 0;                                  // Literal
-  bool negated = false;                             // Class
+  char32_t ch = 0;                                    // Literal
+  bool negated = false;                               // Class
   std::vector<std::pair<char32_t, char32_t>> ranges;  // Class
-  std::vector<Sequence> alternatives;               // Alternatives
+  std::vector<Sequence> alternatives;                 // Alternatives
 };
 
 class GlobParser {
@@ -221,7 +221,8 @@ bool GlobPattern::matches(std::string_view text, bool* exhausted) const {
 std::string glob_quote_meta(std::string_view s) {
   std::string out;
   for (char c : s) {
-    if (c == '*' || c == '?' || c == '\\' || c == '[' || c == ']' || c == '{' || c == '}') out += '\\';
+    if (c == '*' || c == '?' || c == '\\' || c == '[' || c == ']' || c == '{' || c == '}')
+      out += '\\';
     out += c;
   }
   return out;
@@ -266,9 +267,12 @@ struct GlobToken {
 bool overlaps(const Ranges& a, const Ranges& b) {
   size_t i = 0, j = 0;
   while (i < a.size() && j < b.size()) {
-    if (a[i].second < b[j].first) ++i;
-    else if (b[j].second < a[i].first) ++j;
-    else return true;
+    if (a[i].second < b[j].first)
+      ++i;
+    else if (b[j].second < a[i].first)
+      ++j;
+    else
+      return true;
   }
   return false;
 }
@@ -286,7 +290,8 @@ bool tokenize_glob_regex(std::string_view input, std::vector<GlobToken>& out, st
     GlobToken t;
     if (c == '*' || c == '+') {
       if (out.empty() || out.back().quant == GlobToken::Star)
-        return invalid(i + 1, std::string("quantifier '") + static_cast<char>(c) + "' with no preceding element");
+        return invalid(i + 1, std::string("quantifier '") + static_cast<char>(c) +
+                                  "' with no preceding element");
       if (c == '*') {
         out.back().quant = GlobToken::Star;
       } else {

@@ -84,13 +84,31 @@ std::string format_integer(bool negative, const std::string& abs_digits, const S
   std::string prefix;
   switch (s.verb) {
     case 'd':
-    case 'v': body = abs_digits; break;
-    case 'b': body = digits_in_base(abs_digits, 2, false); if (s.sharp) prefix = "0b"; break;
-    case 'o': body = digits_in_base(abs_digits, 8, false); if (s.sharp) prefix = "0"; break;
-    case 'O': body = digits_in_base(abs_digits, 8, false); prefix = "0o"; break;
-    case 'x': body = digits_in_base(abs_digits, 16, false); if (s.sharp) prefix = "0x"; break;
-    case 'X': body = digits_in_base(abs_digits, 16, true); if (s.sharp) prefix = "0X"; break;
-    default: body = abs_digits;
+    case 'v':
+      body = abs_digits;
+      break;
+    case 'b':
+      body = digits_in_base(abs_digits, 2, false);
+      if (s.sharp) prefix = "0b";
+      break;
+    case 'o':
+      body = digits_in_base(abs_digits, 8, false);
+      if (s.sharp) prefix = "0";
+      break;
+    case 'O':
+      body = digits_in_base(abs_digits, 8, false);
+      prefix = "0o";
+      break;
+    case 'x':
+      body = digits_in_base(abs_digits, 16, false);
+      if (s.sharp) prefix = "0x";
+      break;
+    case 'X':
+      body = digits_in_base(abs_digits, 16, true);
+      if (s.sharp) prefix = "0X";
+      break;
+    default:
+      body = abs_digits;
   }
   if (s.prec >= 0 && body.size() < static_cast<size_t>(s.prec)) {
     body = std::string(s.prec - body.size(), '0') + body;
@@ -136,7 +154,8 @@ std::string format_float(double d, const Spec& s) {
           for (auto& c : body) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
         }
         break;
-      default: body = go_format_float_g(a);
+      default:
+        body = go_format_float_g(a);
     }
   }
   Spec padding = s;
@@ -148,11 +167,21 @@ std::string quote_go(std::string_view in) {
   std::string out = "\"";
   for (char32_t c : utf8_decode(in)) {
     switch (c) {
-      case '"': out += "\\\""; break;
-      case '\\': out += "\\\\"; break;
-      case '\n': out += "\\n"; break;
-      case '\r': out += "\\r"; break;
-      case '\t': out += "\\t"; break;
+      case '"':
+        out += "\\\"";
+        break;
+      case '\\':
+        out += "\\\\";
+        break;
+      case '\n':
+        out += "\\n";
+        break;
+      case '\r':
+        out += "\\r";
+        break;
+      case '\t':
+        out += "\\t";
+        break;
       default:
         if (c < 0x20 || c == 0x7F) {
           char buf[8];
@@ -229,7 +258,8 @@ std::string format_arg(const GoArg& a, const Spec& s) {
       }
       return pad(body, s, false);
     }
-    case 'q': return pad(quote_go(str), s, false);
+    case 'q':
+      return pad(quote_go(str), s, false);
     case 'x':
     case 'X': {
       const char* alphabet = s.verb == 'x' ? "0123456789abcdef" : "0123456789ABCDEF";
@@ -240,7 +270,8 @@ std::string format_arg(const GoArg& a, const Spec& s) {
       }
       return pad(out, s, false);
     }
-    default: return bad_verb(s.verb, a);
+    default:
+      return bad_verb(s.verb, a);
   }
 }
 
@@ -300,12 +331,18 @@ std::string go_sprintf(std::string_view format, const std::vector<Value>& values
     Spec s;
     for (; i < format.size(); ++i) {
       char f = format[i];
-      if (f == '-') s.minus = true;
-      else if (f == '+') s.plus = true;
-      else if (f == ' ') s.space = true;
-      else if (f == '#') s.sharp = true;
-      else if (f == '0') s.zero = !s.minus;
-      else break;
+      if (f == '-')
+        s.minus = true;
+      else if (f == '+')
+        s.plus = true;
+      else if (f == ' ')
+        s.space = true;
+      else if (f == '#')
+        s.sharp = true;
+      else if (f == '0')
+        s.zero = !s.minus;
+      else
+        break;
     }
     auto read_num = [&](int& into) {
       if (i < format.size() && format[i] == '*') {

@@ -9,7 +9,7 @@ namespace {
 
 struct Node {
   enum Type { Text, Print, If, Range } type = Text;
-  std::string text;  // Text: the text; others: the pipeline expression
+  std::string text;                // Text: the text; others: the pipeline expression
   std::string key_var, value_var;  // Range with variables
   std::vector<std::unique_ptr<Node>> body, else_body;
 };
@@ -22,7 +22,8 @@ struct Token {
 std::string trim(std::string_view s) {
   size_t b = 0, e = s.size();
   while (b < e && (s[b] == ' ' || s[b] == '\t' || s[b] == '\n' || s[b] == '\r')) ++b;
-  while (e > b && (s[e - 1] == ' ' || s[e - 1] == '\t' || s[e - 1] == '\n' || s[e - 1] == '\r')) --e;
+  while (e > b && (s[e - 1] == ' ' || s[e - 1] == '\t' || s[e - 1] == '\n' || s[e - 1] == '\r'))
+    --e;
   return std::string(s.substr(b, e - b));
 }
 
@@ -31,7 +32,8 @@ bool tokenize(std::string_view t, std::vector<Token>& out, std::string& error) {
   bool trim_next_text = false;
   while (i < t.size()) {
     size_t open = t.find("{{", i);
-    std::string text(t.substr(i, open == std::string_view::npos ? std::string_view::npos : open - i));
+    std::string text(
+        t.substr(i, open == std::string_view::npos ? std::string_view::npos : open - i));
     if (trim_next_text) {
       size_t b = 0;
       while (b < text.size() && std::isspace(static_cast<unsigned char>(text[b]))) ++b;
@@ -48,7 +50,8 @@ bool tokenize(std::string_view t, std::vector<Token>& out, std::string& error) {
     }
     std::string_view inner = t.substr(open + 2, close - open - 2);
     if (inner.size() >= 2 && inner[0] == '-' && inner[1] == ' ') {
-      while (!text.empty() && std::isspace(static_cast<unsigned char>(text.back()))) text.pop_back();
+      while (!text.empty() && std::isspace(static_cast<unsigned char>(text.back())))
+        text.pop_back();
       inner.remove_prefix(2);
     }
     trim_next_text = false;
@@ -172,32 +175,46 @@ std::optional<Value> evaluate(const std::string& expr, const Scope& scope, std::
 
 bool truthy(const Value& v) {
   switch (v.kind()) {
-    case Kind::Null: return false;
-    case Kind::Boolean: return v.as_bool();
-    case Kind::Number: return v.as_double() != 0;
-    case Kind::String: return !v.as_string().empty();
-    default: return v.size() > 0;
+    case Kind::Null:
+      return false;
+    case Kind::Boolean:
+      return v.as_bool();
+    case Kind::Number:
+      return v.as_double() != 0;
+    case Kind::String:
+      return !v.as_string().empty();
+    default:
+      return v.size() > 0;
   }
 }
 
 void print_value(std::string& out, const Value& v) {
-  if (v.is_string()) out += v.as_string();
-  else if (v.is_number()) out += v.number_text();
-  else if (v.is_bool()) out += v.as_bool() ? "true" : "false";
-  else if (v.is_null()) out += "<nil>";
-  else out += v.to_json();
+  if (v.is_string())
+    out += v.as_string();
+  else if (v.is_number())
+    out += v.number_text();
+  else if (v.is_bool())
+    out += v.as_bool() ? "true" : "false";
+  else if (v.is_null())
+    out += "<nil>";
+  else
+    out += v.to_json();
 }
 
 bool render(const std::vector<std::unique_ptr<Node>>& nodes, Scope& scope, std::string& out,
             std::string& error) {
   for (const auto& n : nodes) {
     switch (n->type) {
-      case Node::Text: out += n->text; break;
+      case Node::Text:
+        out += n->text;
+        break;
       case Node::Print: {
         auto v = evaluate(n->text, scope, error);
         if (!error.empty()) return false;
-        if (!v) out += "<undefined>";
-        else print_value(out, *v);
+        if (!v)
+          out += "<undefined>";
+        else
+          print_value(out, *v);
         break;
       }
       case Node::If: {

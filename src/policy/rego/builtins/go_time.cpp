@@ -14,7 +14,9 @@ namespace mcpgw::policy::rego::builtins {
 // ---------------------------------------------------------------- civil dates
 
 namespace {
-int64_t floor_div(int64_t a, int64_t b) { return a / b - ((a % b != 0) && ((a < 0) != (b < 0))); }
+int64_t floor_div(int64_t a, int64_t b) {
+  return a / b - ((a % b != 0) && ((a < 0) != (b < 0)));
+}
 }  // namespace
 
 int64_t days_from_civil(int64_t y, int64_t m, int64_t d) {
@@ -33,16 +35,18 @@ int64_t days_from_civil(int64_t y, int64_t m, int64_t d) {
 
 namespace {
 
-bool is_leap(int64_t y) { return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0; }
+bool is_leap(int64_t y) {
+  return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+}
 
 int days_in_month(int64_t y, int m) {
   static const int days[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
   return m == 2 && is_leap(y) ? 29 : days[m - 1];
 }
 
-constexpr std::array<const char*, 12> kMonths = {"January", "February", "March",     "April",
-                                                 "May",     "June",     "July",      "August",
-                                                 "September", "October", "November", "December"};
+constexpr std::array<const char*, 12> kMonths = {"January",   "February", "March",    "April",
+                                                 "May",       "June",     "July",     "August",
+                                                 "September", "October",  "November", "December"};
 constexpr std::array<const char*, 7> kDays = {"Sunday",   "Monday", "Tuesday", "Wednesday",
                                               "Thursday", "Friday", "Saturday"};
 
@@ -71,7 +75,9 @@ Civil civil_from_unix(int64_t secs, int64_t nanos) {
   return c;
 }
 
-std::string_view weekday_name(int weekday) { return kDays[weekday]; }
+std::string_view weekday_name(int weekday) {
+  return kDays[weekday];
+}
 
 void split_unix_ns(int64_t ns, int64_t& seconds, int64_t& nanos) {
   seconds = ns / 1'000'000'000;
@@ -171,7 +177,8 @@ bool parse_posix_seconds(std::string_view& s, int& out) {
   for (int p = 0; p < 3; ++p) {
     size_t i = 0;
     int v = 0;
-    while (i < s.size() && std::isdigit(static_cast<unsigned char>(s[i]))) v = v * 10 + (s[i++] - '0');
+    while (i < s.size() && std::isdigit(static_cast<unsigned char>(s[i])))
+      v = v * 10 + (s[i++] - '0');
     if (i == 0) return false;
     parts[p] = v;
     s.remove_prefix(i);
@@ -186,7 +193,8 @@ bool parse_posix_rule(std::string_view& s, PosixRule& r) {
   auto num = [&](int& v) {
     size_t i = 0;
     v = 0;
-    while (i < s.size() && std::isdigit(static_cast<unsigned char>(s[i]))) v = v * 10 + (s[i++] - '0');
+    while (i < s.size() && std::isdigit(static_cast<unsigned char>(s[i])))
+      v = v * 10 + (s[i++] - '0');
     s.remove_prefix(i);
     return i > 0;
   };
@@ -248,7 +256,9 @@ int64_t rule_seconds_in_year(const PosixRule& r, int64_t year) {
       day = r.yday - 1;
       if (is_leap(year) && r.yday >= 60) ++day;
       break;
-    case PosixRule::Julian0: day = r.yday; break;
+    case PosixRule::Julian0:
+      day = r.yday;
+      break;
     default: {
       int64_t first = days_from_civil(year, r.month, 1);
       int wd_first = static_cast<int>(((first % 7) + 11) % 7);
@@ -269,7 +279,8 @@ TimeZone::Offset posix_offset(const PosixTz& tz, int64_t t) {
   int64_t start = year_start + rule_seconds_in_year(tz.start, c.year) - tz.std_offset;
   int64_t end = year_start + rule_seconds_in_year(tz.end, c.year) - tz.dst_offset;
   bool dst = start < end ? (t >= start && t < end) : !(t >= end && t < start);
-  return dst ? TimeZone::Offset{tz.dst_offset, tz.dst_name} : TimeZone::Offset{tz.std_offset, tz.std_name};
+  return dst ? TimeZone::Offset{tz.dst_offset, tz.dst_name}
+             : TimeZone::Offset{tz.std_offset, tz.std_name};
 }
 
 std::shared_ptr<const TimeZone::Data> parse_tzif(const std::string& bytes) {
@@ -322,7 +333,8 @@ std::shared_ptr<const TimeZone::Data> parse_tzif(const std::string& bytes) {
     std::string rest = r.rest();
     if (rest.size() >= 2 && rest[0] == '\n') {
       size_t nl = rest.find('\n', 1);
-      if (nl != std::string::npos) d->footer = parse_posix(std::string_view(rest).substr(1, nl - 1));
+      if (nl != std::string::npos)
+        d->footer = parse_posix(std::string_view(rest).substr(1, nl - 1));
     }
   }
   return d;
@@ -347,7 +359,8 @@ std::shared_ptr<const TimeZone> TimeZone::load(std::string_view name) {
   if (auto it = cache.find(name); it != cache.end()) return it->second;
   // Reject names that could escape the zoneinfo folder.
   if (name.find("..") != std::string_view::npos || name.front() == '/') return nullptr;
-  std::string path = name == "Local" ? "/etc/localtime" : "/usr/share/zoneinfo/" + std::string(name);
+  std::string path =
+      name == "Local" ? "/etc/localtime" : "/usr/share/zoneinfo/" + std::string(name);
   std::ifstream in(path, std::ios::binary);
   if (!in) return nullptr;
   std::stringstream ss;
@@ -405,11 +418,42 @@ std::string_view resolve_layout(std::string_view n) {
 namespace {
 
 enum class Std {
-  None, LongMonth, Month, NumMonth, ZeroMonth, LongWeekDay, WeekDay, Day, UnderDay, ZeroDay,
-  UnderYearDay, ZeroYearDay, Hour, Hour12, ZeroHour12, Minute, ZeroMinute, Second, ZeroSecond,
-  LongYear, Year, PM, pm, TZ, ISO8601TZ, ISO8601SecondsTZ, ISO8601ShortTZ, ISO8601ColonTZ,
-  ISO8601ColonSecondsTZ, NumTZ, NumSecondsTz, NumShortTZ, NumColonTZ, NumColonSecondsTZ,
-  FracSecond0, FracSecond9,
+  None,
+  LongMonth,
+  Month,
+  NumMonth,
+  ZeroMonth,
+  LongWeekDay,
+  WeekDay,
+  Day,
+  UnderDay,
+  ZeroDay,
+  UnderYearDay,
+  ZeroYearDay,
+  Hour,
+  Hour12,
+  ZeroHour12,
+  Minute,
+  ZeroMinute,
+  Second,
+  ZeroSecond,
+  LongYear,
+  Year,
+  PM,
+  pm,
+  TZ,
+  ISO8601TZ,
+  ISO8601SecondsTZ,
+  ISO8601ShortTZ,
+  ISO8601ColonTZ,
+  ISO8601ColonSecondsTZ,
+  NumTZ,
+  NumSecondsTz,
+  NumShortTZ,
+  NumColonTZ,
+  NumColonSecondsTZ,
+  FracSecond0,
+  FracSecond9,
 };
 
 struct Chunk {
@@ -419,13 +463,17 @@ struct Chunk {
   std::string_view suffix;
 };
 
-bool starts(std::string_view s, size_t i, std::string_view p) { return s.substr(i, p.size()) == p; }
+bool starts(std::string_view s, size_t i, std::string_view p) {
+  return s.substr(i, p.size()) == p;
+}
 
 // Go's nextStdChunk: the literal text before the next layout element, the element, the rest.
 Chunk next_chunk(std::string_view layout) {
   for (size_t i = 0; i < layout.size(); ++i) {
     char c = layout[i];
-    auto hit = [&](Std s, size_t len) { return Chunk{layout.substr(0, i), s, 0, layout.substr(i + len)}; };
+    auto hit = [&](Std s, size_t len) {
+      return Chunk{layout.substr(0, i), s, 0, layout.substr(i + len)};
+    };
     switch (c) {
       case 'J':
         if (starts(layout, i, "January")) return hit(Std::LongMonth, 7);
@@ -438,8 +486,8 @@ Chunk next_chunk(std::string_view layout) {
         break;
       case '0':
         if (i + 1 < layout.size() && layout[i + 1] >= '1' && layout[i + 1] <= '6') {
-          static const Std std0x[] = {Std::ZeroMonth, Std::ZeroDay, Std::ZeroHour12, Std::ZeroMinute,
-                                      Std::ZeroSecond, Std::Year};
+          static const Std std0x[] = {Std::ZeroMonth,  Std::ZeroDay,    Std::ZeroHour12,
+                                      Std::ZeroMinute, Std::ZeroSecond, Std::Year};
           return hit(std0x[layout[i + 1] - '1'], 2);
         }
         if (starts(layout, i, "002")) return hit(Std::ZeroYearDay, 3);
@@ -452,14 +500,18 @@ Chunk next_chunk(std::string_view layout) {
         return hit(Std::Day, 1);
       case '_':
         if (starts(layout, i, "_2")) {
-          if (starts(layout, i + 1, "2006")) return Chunk{layout.substr(0, i + 1), Std::LongYear, 0, layout.substr(i + 5)};
+          if (starts(layout, i + 1, "2006"))
+            return Chunk{layout.substr(0, i + 1), Std::LongYear, 0, layout.substr(i + 5)};
           return hit(Std::UnderDay, 2);
         }
         if (starts(layout, i, "__2")) return hit(Std::UnderYearDay, 3);
         break;
-      case '3': return hit(Std::Hour12, 1);
-      case '4': return hit(Std::Minute, 1);
-      case '5': return hit(Std::Second, 1);
+      case '3':
+        return hit(Std::Hour12, 1);
+      case '4':
+        return hit(Std::Minute, 1);
+      case '5':
+        return hit(Std::Second, 1);
       case 'P':
         if (starts(layout, i, "PM")) return hit(Std::PM, 2);
         break;
@@ -547,28 +599,72 @@ std::string go_format_time(std::string_view layout, int64_t unix_ns, const TimeZ
     if (k.std == Std::None) break;
     layout = k.suffix;
     switch (k.std) {
-      case Std::Year: append_int(out, ((c.year % 100) + 100) % 100, 2); break;
-      case Std::LongYear: append_int(out, c.year, 4); break;
-      case Std::Month: out += std::string_view(kMonths[c.month - 1]).substr(0, 3); break;
-      case Std::LongMonth: out += kMonths[c.month - 1]; break;
-      case Std::NumMonth: append_int(out, c.month, 0); break;
-      case Std::ZeroMonth: append_int(out, c.month, 2); break;
-      case Std::WeekDay: out += std::string_view(kDays[c.weekday]).substr(0, 3); break;
-      case Std::LongWeekDay: out += kDays[c.weekday]; break;
-      case Std::Day: append_int(out, c.day, 0); break;
-      case Std::UnderDay: append_int(out, c.day, 2, ' '); break;
-      case Std::ZeroDay: append_int(out, c.day, 2); break;
-      case Std::UnderYearDay: append_int(out, c.yday, 3, ' '); break;
-      case Std::ZeroYearDay: append_int(out, c.yday, 3); break;
-      case Std::Hour: append_int(out, c.hour, 2); break;
-      case Std::Hour12: append_int(out, c.hour % 12 == 0 ? 12 : c.hour % 12, 0); break;
-      case Std::ZeroHour12: append_int(out, c.hour % 12 == 0 ? 12 : c.hour % 12, 2); break;
-      case Std::Minute: append_int(out, c.minute, 0); break;
-      case Std::ZeroMinute: append_int(out, c.minute, 2); break;
-      case Std::Second: append_int(out, c.second, 0); break;
-      case Std::ZeroSecond: append_int(out, c.second, 2); break;
-      case Std::PM: out += c.hour >= 12 ? "PM" : "AM"; break;
-      case Std::pm: out += c.hour >= 12 ? "pm" : "am"; break;
+      case Std::Year:
+        append_int(out, ((c.year % 100) + 100) % 100, 2);
+        break;
+      case Std::LongYear:
+        append_int(out, c.year, 4);
+        break;
+      case Std::Month:
+        out += std::string_view(kMonths[c.month - 1]).substr(0, 3);
+        break;
+      case Std::LongMonth:
+        out += kMonths[c.month - 1];
+        break;
+      case Std::NumMonth:
+        append_int(out, c.month, 0);
+        break;
+      case Std::ZeroMonth:
+        append_int(out, c.month, 2);
+        break;
+      case Std::WeekDay:
+        out += std::string_view(kDays[c.weekday]).substr(0, 3);
+        break;
+      case Std::LongWeekDay:
+        out += kDays[c.weekday];
+        break;
+      case Std::Day:
+        append_int(out, c.day, 0);
+        break;
+      case Std::UnderDay:
+        append_int(out, c.day, 2, ' ');
+        break;
+      case Std::ZeroDay:
+        append_int(out, c.day, 2);
+        break;
+      case Std::UnderYearDay:
+        append_int(out, c.yday, 3, ' ');
+        break;
+      case Std::ZeroYearDay:
+        append_int(out, c.yday, 3);
+        break;
+      case Std::Hour:
+        append_int(out, c.hour, 2);
+        break;
+      case Std::Hour12:
+        append_int(out, c.hour % 12 == 0 ? 12 : c.hour % 12, 0);
+        break;
+      case Std::ZeroHour12:
+        append_int(out, c.hour % 12 == 0 ? 12 : c.hour % 12, 2);
+        break;
+      case Std::Minute:
+        append_int(out, c.minute, 0);
+        break;
+      case Std::ZeroMinute:
+        append_int(out, c.minute, 2);
+        break;
+      case Std::Second:
+        append_int(out, c.second, 0);
+        break;
+      case Std::ZeroSecond:
+        append_int(out, c.second, 2);
+        break;
+      case Std::PM:
+        out += c.hour >= 12 ? "PM" : "AM";
+        break;
+      case Std::pm:
+        out += c.hour >= 12 ? "pm" : "am";
+        break;
       case Std::TZ:
         if (!off.abbrev.empty()) {
           out += off.abbrev;
@@ -589,7 +685,9 @@ std::string go_format_time(std::string_view layout, int64_t unix_ns, const TimeZ
         out += digits;
         break;
       }
-      default: append_zone(out, off.seconds, k.std); break;
+      default:
+        append_zone(out, off.seconds, k.std);
+        break;
     }
   }
   return out;
@@ -627,14 +725,16 @@ bool getnum3(std::string_view& s, bool fixed, int& out) {
   return true;
 }
 
-bool lookup_name(std::string_view& s, const char* const* names, size_t count, size_t len, int& out) {
+bool lookup_name(std::string_view& s, const char* const* names, size_t count, size_t len,
+                 int& out) {
   for (size_t i = 0; i < count; ++i) {
     std::string_view n = names[i];
     if (len) n = n.substr(0, len);
     if (s.size() >= n.size()) {
       bool eq = true;
       for (size_t j = 0; j < n.size() && eq; ++j)
-        eq = std::tolower(static_cast<unsigned char>(s[j])) == std::tolower(static_cast<unsigned char>(n[j]));
+        eq = std::tolower(static_cast<unsigned char>(s[j])) ==
+             std::tolower(static_cast<unsigned char>(n[j]));
       if (eq) {
         out = static_cast<int>(i);
         s.remove_prefix(n.size());
@@ -645,7 +745,9 @@ bool lookup_name(std::string_view& s, const char* const* names, size_t count, si
   return false;
 }
 
-std::string quote(std::string_view s) { return "\"" + std::string(s) + "\""; }
+std::string quote(std::string_view s) {
+  return "\"" + std::string(s) + "\"";
+}
 
 }  // namespace
 
@@ -670,7 +772,8 @@ std::optional<int64_t> go_parse_time(std::string_view layout_in, std::string_vie
   };
   while (true) {
     Chunk k = next_chunk(layout);
-    std::string_view std_text = layout.substr(k.prefix.size(), layout.size() - k.prefix.size() - k.suffix.size());
+    std::string_view std_text =
+        layout.substr(k.prefix.size(), layout.size() - k.prefix.size() - k.suffix.size());
     if (value.substr(0, k.prefix.size()) != k.prefix) return bad(k.prefix, value);
     value.remove_prefix(k.prefix.size());
     if (k.std == Std::None) {
@@ -688,21 +791,36 @@ std::optional<int64_t> go_parse_time(std::string_view layout_in, std::string_vie
         break;
       }
       case Std::LongYear:
-        if (value.size() < 4 || !is_digit(value, 0) || !is_digit(value, 1) || !is_digit(value, 2) || !is_digit(value, 3)) {
+        if (value.size() < 4 || !is_digit(value, 0) || !is_digit(value, 1) || !is_digit(value, 2) ||
+            !is_digit(value, 3)) {
           ok = false;
           break;
         }
         year = std::stoi(std::string(value.substr(0, 4)));
         value.remove_prefix(4);
         break;
-      case Std::Month: ok = lookup_name(value, kMonths.data(), 12, 3, month); if (ok) ++month; break;
-      case Std::LongMonth: ok = lookup_name(value, kMonths.data(), 12, 0, month); if (ok) ++month; break;
+      case Std::Month:
+        ok = lookup_name(value, kMonths.data(), 12, 3, month);
+        if (ok) ++month;
+        break;
+      case Std::LongMonth:
+        ok = lookup_name(value, kMonths.data(), 12, 0, month);
+        if (ok) ++month;
+        break;
       case Std::NumMonth:
       case Std::ZeroMonth:
         ok = getnum(value, k.std == Std::ZeroMonth, month) && month >= 1 && month <= 12;
         break;
-      case Std::WeekDay: { int w; ok = lookup_name(value, kDays.data(), 7, 3, w); break; }
-      case Std::LongWeekDay: { int w; ok = lookup_name(value, kDays.data(), 7, 0, w); break; }
+      case Std::WeekDay: {
+        int w;
+        ok = lookup_name(value, kDays.data(), 7, 3, w);
+        break;
+      }
+      case Std::LongWeekDay: {
+        int w;
+        ok = lookup_name(value, kDays.data(), 7, 0, w);
+        break;
+      }
       case Std::Day:
       case Std::UnderDay:
       case Std::ZeroDay:
@@ -711,15 +829,22 @@ std::optional<int64_t> go_parse_time(std::string_view layout_in, std::string_vie
         break;
       case Std::UnderYearDay:
       case Std::ZeroYearDay:
-        for (int i = 0; i < 2 && k.std == Std::UnderYearDay && !value.empty() && value[0] == ' '; ++i)
+        for (int i = 0; i < 2 && k.std == Std::UnderYearDay && !value.empty() && value[0] == ' ';
+             ++i)
           value.remove_prefix(1);
         ok = getnum3(value, k.std == Std::ZeroYearDay, yday) && yday >= 1 && yday <= 366;
         break;
-      case Std::Hour: ok = getnum(value, false, hour) && hour < 24; break;
+      case Std::Hour:
+        ok = getnum(value, false, hour) && hour < 24;
+        break;
       case Std::Hour12:
-      case Std::ZeroHour12: ok = getnum(value, k.std == Std::ZeroHour12, hour) && hour <= 12; break;
+      case Std::ZeroHour12:
+        ok = getnum(value, k.std == Std::ZeroHour12, hour) && hour <= 12;
+        break;
       case Std::Minute:
-      case Std::ZeroMinute: ok = getnum(value, k.std == Std::ZeroMinute, minute) && minute < 60; break;
+      case Std::ZeroMinute:
+        ok = getnum(value, k.std == Std::ZeroMinute, minute) && minute < 60;
+        break;
       case Std::Second:
       case Std::ZeroSecond: {
         ok = getnum(value, k.std == Std::ZeroSecond, second) && second < 60;
@@ -727,7 +852,8 @@ std::optional<int64_t> go_parse_time(std::string_view layout_in, std::string_vie
         // A fractional second may follow even when the layout does not mention it.
         if (value.size() >= 2 && (value[0] == '.' || value[0] == ',') && is_digit(value, 1)) {
           Chunk next = next_chunk(layout);
-          if (next.prefix.empty() && (next.std == Std::FracSecond0 || next.std == Std::FracSecond9)) break;
+          if (next.prefix.empty() && (next.std == Std::FracSecond0 || next.std == Std::FracSecond9))
+            break;
           size_t n = 1;
           while (is_digit(value, n)) ++n;
           std::string digits(value.substr(1, n - 1));
@@ -738,17 +864,29 @@ std::optional<int64_t> go_parse_time(std::string_view layout_in, std::string_vie
         break;
       }
       case Std::PM:
-        if (value.size() < 2) { ok = false; break; }
-        if (value.substr(0, 2) == "PM") pm_set = true;
-        else if (value.substr(0, 2) == "AM") am_set = true;
-        else ok = false;
+        if (value.size() < 2) {
+          ok = false;
+          break;
+        }
+        if (value.substr(0, 2) == "PM")
+          pm_set = true;
+        else if (value.substr(0, 2) == "AM")
+          am_set = true;
+        else
+          ok = false;
         if (ok) value.remove_prefix(2);
         break;
       case Std::pm:
-        if (value.size() < 2) { ok = false; break; }
-        if (value.substr(0, 2) == "pm") pm_set = true;
-        else if (value.substr(0, 2) == "am") am_set = true;
-        else ok = false;
+        if (value.size() < 2) {
+          ok = false;
+          break;
+        }
+        if (value.substr(0, 2) == "pm")
+          pm_set = true;
+        else if (value.substr(0, 2) == "am")
+          am_set = true;
+        else
+          ok = false;
         if (ok) value.remove_prefix(2);
         break;
       case Std::ISO8601TZ:
@@ -761,15 +899,19 @@ std::optional<int64_t> go_parse_time(std::string_view layout_in, std::string_vie
       case Std::NumColonTZ:
       case Std::NumSecondsTz:
       case Std::NumColonSecondsTZ: {
-        bool iso = k.std == Std::ISO8601TZ || k.std == Std::ISO8601ColonTZ || k.std == Std::ISO8601SecondsTZ ||
-                   k.std == Std::ISO8601ShortTZ || k.std == Std::ISO8601ColonSecondsTZ;
+        bool iso = k.std == Std::ISO8601TZ || k.std == Std::ISO8601ColonTZ ||
+                   k.std == Std::ISO8601SecondsTZ || k.std == Std::ISO8601ShortTZ ||
+                   k.std == Std::ISO8601ColonSecondsTZ;
         if (iso && !value.empty() && value[0] == 'Z') {
           value.remove_prefix(1);
           have_zone = true;
           zone_offset = 0;
           break;
         }
-        if (value.empty() || (value[0] != '+' && value[0] != '-')) { ok = false; break; }
+        if (value.empty() || (value[0] != '+' && value[0] != '-')) {
+          ok = false;
+          break;
+        }
         int sign = value[0] == '-' ? -1 : 1;
         std::string_view v = value.substr(1);
         int hh = 0, mm = 0, ss = 0;
@@ -785,15 +927,18 @@ std::optional<int64_t> go_parse_time(std::string_view layout_in, std::string_vie
           return true;
         };
         Std s = k.std;
-        bool colon_form = s == Std::ISO8601ColonTZ || s == Std::NumColonTZ || s == Std::ISO8601ColonSecondsTZ ||
-                          s == Std::NumColonSecondsTZ;
+        bool colon_form = s == Std::ISO8601ColonTZ || s == Std::NumColonTZ ||
+                          s == Std::ISO8601ColonSecondsTZ || s == Std::NumColonSecondsTZ;
         bool short_form = s == Std::ISO8601ShortTZ || s == Std::NumShortTZ;
         bool seconds_form = s == Std::ISO8601SecondsTZ || s == Std::NumSecondsTz ||
                             s == Std::ISO8601ColonSecondsTZ || s == Std::NumColonSecondsTZ;
         ok = two(hh);
         if (ok && !short_form) ok = (!colon_form || colon()) && two(mm);
         if (ok && seconds_form) ok = (!colon_form || colon()) && two(ss);
-        if (!ok || hh > 24 || mm > 60 || ss > 60) { ok = false; break; }
+        if (!ok || hh > 24 || mm > 60 || ss > 60) {
+          ok = false;
+          break;
+        }
         zone_offset = sign * (hh * 3600 + mm * 60 + ss);
         have_zone = true;
         value = v;
@@ -808,7 +953,10 @@ std::optional<int64_t> go_parse_time(std::string_view layout_in, std::string_vie
         }
         size_t n = 0;
         while (n < value.size() && std::isupper(static_cast<unsigned char>(value[n]))) ++n;
-        if (n < 3 || n > 5) { ok = false; break; }
+        if (n < 3 || n > 5) {
+          ok = false;
+          break;
+        }
         // An unknown abbreviation gets a zero offset, as Go records it.
         value.remove_prefix(n);
         have_zone = true;
@@ -817,9 +965,16 @@ std::optional<int64_t> go_parse_time(std::string_view layout_in, std::string_vie
       }
       case Std::FracSecond0: {
         size_t ndigit = 1 + k.frac_digits;
-        if (value.size() < ndigit || (value[0] != '.' && value[0] != ',')) { ok = false; break; }
+        if (value.size() < ndigit || (value[0] != '.' && value[0] != ',')) {
+          ok = false;
+          break;
+        }
         std::string digits(value.substr(1, k.frac_digits));
-        if (!std::all_of(digits.begin(), digits.end(), [](char c) { return c >= '0' && c <= '9'; })) { ok = false; break; }
+        if (!std::all_of(digits.begin(), digits.end(),
+                         [](char c) { return c >= '0' && c <= '9'; })) {
+          ok = false;
+          break;
+        }
         digits.resize(9, '0');
         nanos = std::stoll(digits.substr(0, 9));
         value.remove_prefix(ndigit);
@@ -835,12 +990,15 @@ std::optional<int64_t> go_parse_time(std::string_view layout_in, std::string_vie
         value.remove_prefix(n);
         break;
       }
-      case Std::None: break;
+      case Std::None:
+        break;
     }
     if (!ok) return bad(std_text, hold);
   }
-  if (pm_set && hour < 12) hour += 12;
-  else if (am_set && hour == 12) hour = 0;
+  if (pm_set && hour < 12)
+    hour += 12;
+  else if (am_set && hour == 12)
+    hour = 0;
   if (yday >= 0) {
     if (month < 0 || day < 0) {
       if (yday > (is_leap(year) ? 366 : 365)) return bad("", "", ": day-of-year out of range");
@@ -916,12 +1074,18 @@ std::optional<int64_t> go_parse_duration(std::string_view orig, std::string& err
     std::string_view unit = s.substr(0, u);
     s.remove_prefix(u);
     int64_t mult;
-    if (unit == "ns") mult = 1;
-    else if (unit == "us" || unit == "\xC2\xB5s" || unit == "\xCE\xBCs") mult = 1000;
-    else if (unit == "ms") mult = 1'000'000;
-    else if (unit == "s") mult = 1'000'000'000;
-    else if (unit == "m") mult = 60'000'000'000LL;
-    else if (unit == "h") mult = 3'600'000'000'000LL;
+    if (unit == "ns")
+      mult = 1;
+    else if (unit == "us" || unit == "\xC2\xB5s" || unit == "\xCE\xBCs")
+      mult = 1000;
+    else if (unit == "ms")
+      mult = 1'000'000;
+    else if (unit == "s")
+      mult = 1'000'000'000;
+    else if (unit == "m")
+      mult = 60'000'000'000LL;
+    else if (unit == "h")
+      mult = 3'600'000'000'000LL;
     else {
       error = "time: unknown unit " + quote(unit) + " in duration " + quote(orig);
       return std::nullopt;

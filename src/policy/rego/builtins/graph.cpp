@@ -46,8 +46,10 @@ Value walk_fn(Args a, BuiltinContext&) {
 std::span<const Value> edges_of(const char* fn, const Value& edges) {
   if (edges.is_null()) return {};
   if (!edges.is_set() && !edges.is_array()) {
-    fail_raw("eval_type_error", std::string(fn) + ": operand 1 must be object of sets or arrays but got object containing " +
-                                    std::string(edges.type_name()));
+    fail_raw("eval_type_error",
+             std::string(fn) +
+                 ": operand 1 must be object of sets or arrays but got object containing " +
+                 std::string(edges.type_name()));
   }
   return edges.items();
 }

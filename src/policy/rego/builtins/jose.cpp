@@ -54,7 +54,8 @@ std::string str_field(const Value& jwk, const char* name) {
 }
 
 Bn bn(const std::string& bytes) {
-  return Bn(BN_bin2bn(reinterpret_cast<const unsigned char*>(bytes.data()), static_cast<int>(bytes.size()), nullptr));
+  return Bn(BN_bin2bn(reinterpret_cast<const unsigned char*>(bytes.data()),
+                      static_cast<int>(bytes.size()), nullptr));
 }
 
 Pkey pkey_from_params(const char* type, OSSL_PARAM_BLD* bld, bool with_private) {
@@ -63,7 +64,8 @@ Pkey pkey_from_params(const char* type, OSSL_PARAM_BLD* bld, bool with_private) 
   std::unique_ptr<EVP_PKEY_CTX, CtxFree> ctx(EVP_PKEY_CTX_new_from_name(nullptr, type, nullptr));
   if (!ctx || EVP_PKEY_fromdata_init(ctx.get()) != 1) return nullptr;
   EVP_PKEY* out = nullptr;
-  if (EVP_PKEY_fromdata(ctx.get(), &out, with_private ? EVP_PKEY_KEYPAIR : EVP_PKEY_PUBLIC_KEY, params.get()) != 1)
+  if (EVP_PKEY_fromdata(ctx.get(), &out, with_private ? EVP_PKEY_KEYPAIR : EVP_PKEY_PUBLIC_KEY,
+                        params.get()) != 1)
     return nullptr;
   return Pkey(out);
 }
@@ -107,7 +109,8 @@ struct Curve {
   const char* ossl_name;
   size_t size;
 };
-constexpr Curve kCurves[] = {{"P-256", "prime256v1", 32}, {"P-384", "secp384r1", 48}, {"P-521", "secp521r1", 66}};
+constexpr Curve kCurves[] = {
+    {"P-256", "prime256v1", 32}, {"P-384", "secp384r1", 48}, {"P-521", "secp521r1", 66}};
 
 std::string left_pad(std::string s, size_t n) {
   if (s.size() < n) s.insert(0, n - s.size(), '\0');
@@ -149,9 +152,11 @@ Pkey okp_from_jwk(const Value& jwk, std::string& error) {
   auto x = b64url_field(jwk, "x");
   EVP_PKEY* k = nullptr;
   if (d && d->size() == 32) {
-    k = EVP_PKEY_new_raw_private_key(EVP_PKEY_ED25519, nullptr, reinterpret_cast<const unsigned char*>(d->data()), 32);
+    k = EVP_PKEY_new_raw_private_key(EVP_PKEY_ED25519, nullptr,
+                                     reinterpret_cast<const unsigned char*>(d->data()), 32);
   } else if (x && x->size() == 32) {
-    k = EVP_PKEY_new_raw_public_key(EVP_PKEY_ED25519, nullptr, reinterpret_cast<const unsigned char*>(x->data()), 32);
+    k = EVP_PKEY_new_raw_public_key(EVP_PKEY_ED25519, nullptr,
+                                    reinterpret_cast<const unsigned char*>(x->data()), 32);
   }
   if (!k) error = "invalid Ed25519 key";
   return Pkey(k);
@@ -170,8 +175,10 @@ std::optional<std::string> ecdsa_raw_to_der(std::string_view raw) {
   if (raw.empty() || raw.size() % 2) return std::nullopt;
   size_t half = raw.size() / 2;
   ECDSA_SIG* sig = ECDSA_SIG_new();
-  BIGNUM* r = BN_bin2bn(reinterpret_cast<const unsigned char*>(raw.data()), static_cast<int>(half), nullptr);
-  BIGNUM* s = BN_bin2bn(reinterpret_cast<const unsigned char*>(raw.data() + half), static_cast<int>(half), nullptr);
+  BIGNUM* r = BN_bin2bn(reinterpret_cast<const unsigned char*>(raw.data()), static_cast<int>(half),
+                        nullptr);
+  BIGNUM* s = BN_bin2bn(reinterpret_cast<const unsigned char*>(raw.data() + half),
+                        static_cast<int>(half), nullptr);
   ECDSA_SIG_set0(sig, r, s);
   unsigned char* der = nullptr;
   int len = i2d_ECDSA_SIG(sig, &der);
@@ -195,7 +202,9 @@ std::optional<std::string> ecdsa_der_to_raw(std::string_view der, size_t size) {
   return out;
 }
 
-size_t ec_field_size(EVP_PKEY* k) { return static_cast<size_t>((EVP_PKEY_get_bits(k) + 7) / 8); }
+size_t ec_field_size(EVP_PKEY* k) {
+  return static_cast<size_t>((EVP_PKEY_get_bits(k) + 7) / 8);
+}
 
 // The key type an algorithm family needs.
 bool key_fits(std::string_view alg, EVP_PKEY* k) {
@@ -213,7 +222,8 @@ bool key_fits(std::string_view alg, EVP_PKEY* k) {
 bool set_rsa_padding(EVP_PKEY_CTX* pctx, std::string_view alg, bool verify) {
   if (alg[0] == 'P') {
     if (EVP_PKEY_CTX_set_rsa_padding(pctx, RSA_PKCS1_PSS_PADDING) != 1) return false;
-    return EVP_PKEY_CTX_set_rsa_pss_saltlen(pctx, verify ? RSA_PSS_SALTLEN_AUTO : RSA_PSS_SALTLEN_DIGEST) == 1;
+    return EVP_PKEY_CTX_set_rsa_pss_saltlen(
+               pctx, verify ? RSA_PSS_SALTLEN_AUTO : RSA_PSS_SALTLEN_DIGEST) == 1;
   }
   if (alg[0] == 'R') return EVP_PKEY_CTX_set_rsa_padding(pctx, RSA_PKCS1_PADDING) == 1;
   return true;
@@ -272,10 +282,14 @@ std::optional<JoseKey> key_from_jwk(const Value& jwk, std::string& error) {
     key.secret = *k;
     return key;
   }
-  if (kty == "RSA") key.pkey = rsa_from_jwk(jwk, error);
-  else if (kty == "EC") key.pkey = ec_from_jwk(jwk, error);
-  else if (kty == "OKP") key.pkey = okp_from_jwk(jwk, error);
-  else error = "unsupported key type \"" + kty + "\"";
+  if (kty == "RSA")
+    key.pkey = rsa_from_jwk(jwk, error);
+  else if (kty == "EC")
+    key.pkey = ec_from_jwk(jwk, error);
+  else if (kty == "OKP")
+    key.pkey = okp_from_jwk(jwk, error);
+  else
+    error = "unsupported key type \"" + kty + "\"";
   if (!key.pkey) return std::nullopt;
   return key;
 }
@@ -343,14 +357,15 @@ std::optional<std::vector<JoseKey>> verification_keys(std::string_view text, std
 }
 
 bool known_jws_alg(std::string_view alg) {
-  static const char* algs[] = {"HS256", "HS384", "HS512", "RS256", "RS384", "RS512", "PS256", "PS384",
-                               "PS512", "ES256", "ES384", "ES512", "EdDSA"};
+  static const char* algs[] = {"HS256", "HS384", "HS512", "RS256", "RS384", "RS512", "PS256",
+                               "PS384", "PS512", "ES256", "ES384", "ES512", "EdDSA"};
   for (const char* a : algs)
     if (alg == a) return true;
   return false;
 }
 
-bool jws_verify(std::string_view alg, std::string_view input, std::string_view signature, const JoseKey& key) {
+bool jws_verify(std::string_view alg, std::string_view input, std::string_view signature,
+                const JoseKey& key) {
   if (!known_jws_alg(alg)) return false;
   if (alg[0] == 'H') {
     if (!key.is_secret) return false;
@@ -378,8 +393,8 @@ bool jws_verify(std::string_view alg, std::string_view input, std::string_view s
                           reinterpret_cast<const unsigned char*>(input.data()), input.size()) == 1;
 }
 
-std::optional<std::string> jws_sign(std::string_view alg, std::string_view input, const JoseKey& key,
-                                    std::string& error) {
+std::optional<std::string> jws_sign(std::string_view alg, std::string_view input,
+                                    const JoseKey& key, std::string& error) {
   if (!known_jws_alg(alg)) {
     error = "unknown JWS algorithm: " + std::string(alg);
     return std::nullopt;
@@ -403,8 +418,10 @@ std::optional<std::string> jws_sign(std::string_view alg, std::string_view input
   EVP_PKEY_CTX* pctx = nullptr;
   const EVP_MD* md = alg == "EdDSA" ? nullptr : digest_for(alg);
   size_t len = 0;
-  if (EVP_DigestSignInit(ctx.get(), &pctx, md, nullptr, key.pkey.get()) != 1 || !set_rsa_padding(pctx, alg, false) ||
-      EVP_DigestSign(ctx.get(), nullptr, &len, reinterpret_cast<const unsigned char*>(input.data()), input.size()) != 1) {
+  if (EVP_DigestSignInit(ctx.get(), &pctx, md, nullptr, key.pkey.get()) != 1 ||
+      !set_rsa_padding(pctx, alg, false) ||
+      EVP_DigestSign(ctx.get(), nullptr, &len, reinterpret_cast<const unsigned char*>(input.data()),
+                     input.size()) != 1) {
     error = "signing failed (is the key private?)";
     return std::nullopt;
   }

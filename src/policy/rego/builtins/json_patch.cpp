@@ -62,7 +62,8 @@ std::optional<size_t> index_of(const Value& seg) {
 const ObjectEntry* find_entry(const Value& obj, const Value& seg) {
   for (const auto& e : obj.entries()) {
     if (e.first == seg) return &e;
-    if (seg.is_string() && e.first.is_number() && e.first.number_text() == seg.as_string()) return &e;
+    if (seg.is_string() && e.first.is_number() && e.first.number_text() == seg.as_string())
+      return &e;
   }
   return nullptr;
 }
@@ -136,8 +137,10 @@ Value remove(const Value& v, const PathTrie& t) {
     std::vector<ObjectEntry> out;
     for (const auto& [k, val] : v.entries()) {
       const PathTrie* c = child_for(t, k);
-      if (!c) out.emplace_back(k, val);
-      else if (!c->whole) out.emplace_back(k, remove(val, *c));
+      if (!c)
+        out.emplace_back(k, val);
+      else if (!c->whole)
+        out.emplace_back(k, remove(val, *c));
     }
     return Value::object_sorted(std::move(out));
   }
@@ -146,8 +149,10 @@ Value remove(const Value& v, const PathTrie& t) {
     int64_t i = 0;
     for (const auto& item : v.items()) {
       const PathTrie* c = child_for(t, Value::integer(i++));
-      if (!c) out.push_back(item);
-      else if (!c->whole) out.push_back(remove(item, *c));
+      if (!c)
+        out.push_back(item);
+      else if (!c->whole)
+        out.push_back(remove(item, *c));
     }
     return Value::array(std::move(out));
   }
@@ -155,8 +160,10 @@ Value remove(const Value& v, const PathTrie& t) {
     std::vector<Value> out;
     for (const auto& item : v.items()) {
       const PathTrie* c = child_for(t, item);
-      if (!c) out.push_back(item);
-      else if (!c->whole) out.push_back(remove(item, *c));
+      if (!c)
+        out.push_back(item);
+      else if (!c->whole)
+        out.push_back(remove(item, *c));
     }
     return Value::set(std::move(out));
   }
@@ -165,7 +172,9 @@ Value remove(const Value& v, const PathTrie& t) {
 
 // ---- json.patch ----
 
-[[noreturn]] void patch_fail(const std::string& msg) { fail("json.patch", msg); }
+[[noreturn]] void patch_fail(const std::string& msg) {
+  fail("json.patch", msg);
+}
 
 Value get_child(const Value& node, const Value& seg) {
   if (node.is_object()) {
@@ -183,7 +192,8 @@ Value set_child(const Value& node, const Value& seg, Value child) {
   if (node.is_object()) {
     std::vector<ObjectEntry> out(node.entries().begin(), node.entries().end());
     for (auto& e : out)
-      if (e.first == seg || (seg.is_string() && e.first.is_number() && e.first.number_text() == seg.as_string()))
+      if (e.first == seg ||
+          (seg.is_string() && e.first.is_number() && e.first.number_text() == seg.as_string()))
         e.second = std::move(child);
     return Value::object_sorted(std::move(out));
   }
@@ -275,7 +285,8 @@ Value remove_at(const Value& doc, const Path& path) {
 
 Value patch_path(const Value& op, const char* field) {
   const Value* p = op.find(field);
-  if (!p || (!p->is_string() && !p->is_array())) patch_fail(std::string("missing or invalid \"") + field + "\"");
+  if (!p || (!p->is_string() && !p->is_array()))
+    patch_fail(std::string("missing or invalid \"") + field + "\"");
   return *p;
 }
 
@@ -302,7 +313,8 @@ Value json_patch(Args a, BuiltinContext&) {
       Path from = parse_path(patch_path(op, "from"));
       Value moved = get_at(doc, from);
       if (kind == "move") {
-        bool into_itself = from.size() < path.size() && std::equal(from.begin(), from.end(), path.begin());
+        bool into_itself =
+            from.size() < path.size() && std::equal(from.begin(), from.end(), path.begin());
         if (into_itself) patch_fail("cannot move a value into one of its children");
         doc = remove_at(doc, from);
       }
@@ -320,14 +332,18 @@ Value json_patch(Args a, BuiltinContext&) {
 }  // namespace
 
 void register_json_patch_builtins(Registry& r) {
-  def(r, "json.filter", {kObject, kArray | kSet}, [](Args a, BuiltinContext&) {
-    const Value& obj = kind_arg("json.filter", a, 1, Kind::Object);
-    return *filter(obj, build_trie("json.filter", a[1]));
-  }, {kAny});
-  def(r, "json.remove", {kObject, kArray | kSet}, [](Args a, BuiltinContext&) {
-    const Value& obj = kind_arg("json.remove", a, 1, Kind::Object);
-    return remove(obj, build_trie("json.remove", a[1]));
-  }, {kAny});
+  def(r, "json.filter", {kObject, kArray | kSet},
+      [](Args a, BuiltinContext&) {
+        const Value& obj = kind_arg("json.filter", a, 1, Kind::Object);
+        return *filter(obj, build_trie("json.filter", a[1]));
+      },
+      {kAny});
+  def(r, "json.remove", {kObject, kArray | kSet},
+      [](Args a, BuiltinContext&) {
+        const Value& obj = kind_arg("json.remove", a, 1, Kind::Object);
+        return remove(obj, build_trie("json.remove", a[1]));
+      },
+      {kAny});
   def(r, "json.patch", {kAny, kArray}, json_patch);
 }
 

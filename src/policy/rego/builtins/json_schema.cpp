@@ -29,12 +29,16 @@ std::string schema_problem(const Value& s, int depth = 0) {
   if (!s.is_object()) return "schema must be an object or a boolean";
   if (const Value* t = s.find("type")) {
     std::vector<Value> names;
-    if (t->is_string()) names.push_back(*t);
-    else if (t->is_array()) names.assign(t->items().begin(), t->items().end());
-    else return "type must be a string or an array of strings";
+    if (t->is_string())
+      names.push_back(*t);
+    else if (t->is_array())
+      names.assign(t->items().begin(), t->items().end());
+    else
+      return "type must be a string or an array of strings";
     for (const auto& n : names) {
       if (!n.is_string() || !valid_type_name(n.as_string())) {
-        return "has a primitive type that is NOT VALID -- given: /" + (n.is_string() ? n.as_string() : n.to_json()) +
+        return "has a primitive type that is NOT VALID -- given: /" +
+               (n.is_string() ? n.as_string() : n.to_json()) +
                "/ Expected valid values are:[array boolean integer number null object string]";
       }
     }
@@ -67,7 +71,8 @@ std::string schema_problem(const Value& s, int depth = 0) {
   }
   for (const char* key : {"allOf", "anyOf", "oneOf"}) {
     if (const Value* list = s.find(key)) {
-      if (!list->is_array() || list->size() == 0) return std::string(key) + " must be a non-empty array";
+      if (!list->is_array() || list->size() == 0)
+        return std::string(key) + " must be a non-empty array";
       for (const auto& x : list->items())
         if (auto e = schema_problem(x, depth + 1); !e.empty()) return e;
     }
@@ -85,7 +90,8 @@ std::string child_field(const std::string& parent, const std::string& key) {
 }
 
 std::string json_type_of(const Value& v) {
-  if (v.is_number()) return v.is_integer() || std::trunc(v.as_double()) == v.as_double() ? "integer" : "number";
+  if (v.is_number())
+    return v.is_integer() || std::trunc(v.as_double()) == v.as_double() ? "integer" : "number";
   if (v.is_set()) return "array";
   return std::string(v.type_name());
 }
@@ -95,14 +101,16 @@ bool type_matches(const std::string& want, const Value& v) {
   return want == got || (want == "number" && got == "integer");
 }
 
-std::string number_text(const Value& v) { return v.number_text(); }
+std::string number_text(const Value& v) {
+  return v.number_text();
+}
 
 class Validator {
  public:
   explicit Validator(const Value& root) : root_(root) {}
 
-  void validate(const Value& schema, const Value& doc, const std::string& field, std::vector<SchemaError>& out,
-                int depth = 0) {
+  void validate(const Value& schema, const Value& doc, const std::string& field,
+                std::vector<SchemaError>& out, int depth = 0) {
     if (depth > 64) {
       out.push_back({"internal", field, "schema recursion too deep"});
       return;
@@ -113,7 +121,8 @@ class Validator {
     }
     if (!schema.is_object()) return;
     if (const Value* ref = schema.find("$ref"); ref && ref->is_string()) {
-      if (const Value* target = resolve(ref->as_string())) validate(*target, doc, field, out, depth + 1);
+      if (const Value* target = resolve(ref->as_string()))
+        validate(*target, doc, field, out, depth + 1);
       return;
     }
     if (const Value* t = schema.find("type")) {
@@ -121,16 +130,19 @@ class Validator {
       if (t->is_string()) names.push_back(t->as_string());
       for (const auto& n : t->items())
         if (n.is_string()) names.push_back(n.as_string());
-      bool ok = std::any_of(names.begin(), names.end(), [&](const std::string& n) { return type_matches(n, doc); });
+      bool ok = std::any_of(names.begin(), names.end(),
+                            [&](const std::string& n) { return type_matches(n, doc); });
       if (!ok) {
         std::string expected;
         for (size_t i = 0; i < names.size(); ++i) expected += (i ? "/" : "") + names[i];
-        out.push_back({"invalid_type", field, "Invalid type. Expected: " + expected + ", given: " + json_type_of(doc)});
+        out.push_back({"invalid_type", field,
+                       "Invalid type. Expected: " + expected + ", given: " + json_type_of(doc)});
         return;
       }
     }
     if (const Value* e = schema.find("enum"); e && e->is_array()) {
-      bool found = std::any_of(e->items().begin(), e->items().end(), [&](const Value& x) { return x == doc; });
+      bool found = std::any_of(e->items().begin(), e->items().end(),
+                               [&](const Value& x) { return x == doc; });
       if (!found) {
         std::string allowed;
         for (size_t i = 0; i < e->size(); ++i) allowed += (i ? ", " : "") + e->items()[i].to_json();
@@ -155,7 +167,8 @@ class Validator {
     size_t pos = 2;
     while (cur && pos <= ref.size()) {
       size_t slash = ref.find('/', pos);
-      std::string seg = ref.substr(pos, slash == std::string::npos ? std::string::npos : slash - pos);
+      std::string seg =
+          ref.substr(pos, slash == std::string::npos ? std::string::npos : slash - pos);
       cur = cur->find(seg);
       if (slash == std::string::npos) break;
       pos = slash + 1;
@@ -169,8 +182,8 @@ class Validator {
     return scratch.empty();
   }
 
-  void combinators(const Value& schema, const Value& doc, const std::string& field, std::vector<SchemaError>& out,
-                   int depth) {
+  void combinators(const Value& schema, const Value& doc, const std::string& field,
+                   std::vector<SchemaError>& out, int depth) {
     if (const Value* all = schema.find("allOf"); all && all->is_array()) {
       std::vector<SchemaError> inner;
       for (const auto& s : all->items()) validate(s, doc, field, inner, depth + 1);
@@ -187,15 +200,16 @@ class Validator {
     if (const Value* one = schema.find("oneOf"); one && one->is_array()) {
       size_t n = std::count_if(one->items().begin(), one->items().end(),
                                [&](const Value& s) { return passes(s, doc, field, depth); });
-      if (n != 1) out.push_back({"number_one_of", field, "Must validate one and only one schema (oneOf)"});
+      if (n != 1)
+        out.push_back({"number_one_of", field, "Must validate one and only one schema (oneOf)"});
     }
     if (const Value* no = schema.find("not"); no && passes(*no, doc, field, depth)) {
       out.push_back({"number_not", field, "Must not validate the schema (not)"});
     }
   }
 
-  void object_rules(const Value& schema, const Value& doc, const std::string& field, std::vector<SchemaError>& out,
-                    int depth) {
+  void object_rules(const Value& schema, const Value& doc, const std::string& field,
+                    std::vector<SchemaError>& out, int depth) {
     if (const Value* req = schema.find("required"); req && req->is_array()) {
       for (const auto& r : req->items()) {
         if (r.is_string() && !doc.find(r.as_string())) {
@@ -228,22 +242,27 @@ class Validator {
       }
       if (!matched && additional) {
         if (additional->is_bool() && !additional->as_bool()) {
-          out.push_back({"additional_property_not_allowed", field, "Additional property " + key + " is not allowed"});
+          out.push_back({"additional_property_not_allowed", field,
+                         "Additional property " + key + " is not allowed"});
         } else if (additional->is_object()) {
           validate(*additional, v, sub_field, out, depth + 1);
         }
       }
     }
-    if (const Value* mn = schema.find("minProperties"); mn && mn->is_number() && doc.size() < mn->as_double()) {
-      out.push_back({"object_property_count_gte", field, "Must have at least " + number_text(*mn) + " properties"});
+    if (const Value* mn = schema.find("minProperties");
+        mn && mn->is_number() && doc.size() < mn->as_double()) {
+      out.push_back({"object_property_count_gte", field,
+                     "Must have at least " + number_text(*mn) + " properties"});
     }
-    if (const Value* mx = schema.find("maxProperties"); mx && mx->is_number() && doc.size() > mx->as_double()) {
-      out.push_back({"object_property_count_lte", field, "Must have at most " + number_text(*mx) + " properties"});
+    if (const Value* mx = schema.find("maxProperties");
+        mx && mx->is_number() && doc.size() > mx->as_double()) {
+      out.push_back({"object_property_count_lte", field,
+                     "Must have at most " + number_text(*mx) + " properties"});
     }
   }
 
-  void array_rules(const Value& schema, const Value& doc, const std::string& field, std::vector<SchemaError>& out,
-                   int depth) {
+  void array_rules(const Value& schema, const Value& doc, const std::string& field,
+                   std::vector<SchemaError>& out, int depth) {
     auto items = doc.items();
     if (const Value* it = schema.find("items")) {
       if (it->is_array()) {
@@ -254,17 +273,23 @@ class Validator {
           validate(*it, items[i], child_field(field, std::to_string(i)), out, depth + 1);
       }
     }
-    if (const Value* mn = schema.find("minItems"); mn && mn->is_number() && items.size() < mn->as_double()) {
-      out.push_back({"array_min_items", field, "Array must have at least " + number_text(*mn) + " items"});
+    if (const Value* mn = schema.find("minItems");
+        mn && mn->is_number() && items.size() < mn->as_double()) {
+      out.push_back(
+          {"array_min_items", field, "Array must have at least " + number_text(*mn) + " items"});
     }
-    if (const Value* mx = schema.find("maxItems"); mx && mx->is_number() && items.size() > mx->as_double()) {
-      out.push_back({"array_max_items", field, "Array must have at most " + number_text(*mx) + " items"});
+    if (const Value* mx = schema.find("maxItems");
+        mx && mx->is_number() && items.size() > mx->as_double()) {
+      out.push_back(
+          {"array_max_items", field, "Array must have at most " + number_text(*mx) + " items"});
     }
     if (const Value* u = schema.find("uniqueItems"); u && u->is_bool() && u->as_bool()) {
       for (size_t i = 0; i < items.size(); ++i) {
         for (size_t j = i + 1; j < items.size(); ++j) {
           if (items[i] == items[j]) {
-            out.push_back({"unique", field, "array items[" + std::to_string(i) + "," + std::to_string(j) + "] must be unique"});
+            out.push_back({"unique", field,
+                           "array items[" + std::to_string(i) + "," + std::to_string(j) +
+                               "] must be unique"});
             return;
           }
         }
@@ -272,13 +297,18 @@ class Validator {
     }
   }
 
-  void string_rules(const Value& schema, const Value& doc, const std::string& field, std::vector<SchemaError>& out) {
+  void string_rules(const Value& schema, const Value& doc, const std::string& field,
+                    std::vector<SchemaError>& out) {
     size_t len = utf8_length(doc.as_string());
-    if (const Value* mn = schema.find("minLength"); mn && mn->is_number() && len < mn->as_double()) {
-      out.push_back({"string_gte", field, "String length must be greater than or equal to " + number_text(*mn)});
+    if (const Value* mn = schema.find("minLength");
+        mn && mn->is_number() && len < mn->as_double()) {
+      out.push_back({"string_gte", field,
+                     "String length must be greater than or equal to " + number_text(*mn)});
     }
-    if (const Value* mx = schema.find("maxLength"); mx && mx->is_number() && len > mx->as_double()) {
-      out.push_back({"string_lte", field, "String length must be less than or equal to " + number_text(*mx)});
+    if (const Value* mx = schema.find("maxLength");
+        mx && mx->is_number() && len > mx->as_double()) {
+      out.push_back(
+          {"string_lte", field, "String length must be less than or equal to " + number_text(*mx)});
     }
     if (const Value* p = schema.find("pattern"); p && p->is_string()) {
       RE2 re(p->as_string(), RE2::Quiet);
@@ -288,7 +318,8 @@ class Validator {
     }
   }
 
-  void number_rules(const Value& schema, const Value& doc, const std::string& field, std::vector<SchemaError>& out) {
+  void number_rules(const Value& schema, const Value& doc, const std::string& field,
+                    std::vector<SchemaError>& out) {
     double x = doc.as_double();
     auto num = [&](const char* k) -> const Value* {
       const Value* v = schema.find(k);
@@ -301,7 +332,8 @@ class Validator {
       bool exclusive = ex_min && ex_min->is_bool() && ex_min->as_bool();
       if (exclusive ? !(x > mn->as_double()) : x < mn->as_double()) {
         out.push_back({exclusive ? "number_gt" : "number_gte", field,
-                       std::string(exclusive ? "Must be greater than " : "Must be greater than or equal to ") +
+                       std::string(exclusive ? "Must be greater than "
+                                             : "Must be greater than or equal to ") +
                            number_text(*mn)});
       }
     }
@@ -311,9 +343,10 @@ class Validator {
     if (const Value* mx = num("maximum")) {
       bool exclusive = ex_max && ex_max->is_bool() && ex_max->as_bool();
       if (exclusive ? !(x < mx->as_double()) : x > mx->as_double()) {
-        out.push_back({exclusive ? "number_lt" : "number_lte", field,
-                       std::string(exclusive ? "Must be less than " : "Must be less than or equal to ") +
-                           number_text(*mx)});
+        out.push_back(
+            {exclusive ? "number_lt" : "number_lte", field,
+             std::string(exclusive ? "Must be less than " : "Must be less than or equal to ") +
+                 number_text(*mx)});
       }
     }
     if (ex_max && ex_max->is_number() && !(x < ex_max->as_double())) {
@@ -340,7 +373,8 @@ Value document_arg(const char* fn, Args a, int pos, bool schema) {
       fail(fn, std::string(schema ? "schema" : "document") + " is not valid JSON: " + e.what());
     }
   }
-  if (schema && !v.is_object() && !v.is_bool()) fail_type(fn, pos, "one of {string, object, boolean}", v);
+  if (schema && !v.is_object() && !v.is_bool())
+    fail_type(fn, pos, "one of {string, object, boolean}", v);
   return Value::from_json(v.to_json());
 }
 

@@ -33,7 +33,9 @@ std::string b64url_decode(const char* fn, std::string s, const char* what) {
   return *out;
 }
 
-std::string b64url(std::string_view bytes) { return base64_encode(bytes, Base64Alphabet::Url, false); }
+std::string b64url(std::string_view bytes) {
+  return base64_encode(bytes, Base64Alphabet::Url, false);
+}
 
 Value json_object(const char* fn, const std::string& text, const char* what) {
   Value v;
@@ -173,11 +175,16 @@ Value decode_verify(Args a, BuiltinContext& ctx) {
       if (!v.is_string()) fail(fn, "constraint \"" + key + "\" must be a string");
       return v.as_string();
     };
-    if (key == "cert") cert = need_string();
-    else if (key == "secret") secret = need_string();
-    else if (key == "alg") want_alg = need_string();
-    else if (key == "iss") want_iss = need_string();
-    else if (key == "aud") want_aud = need_string();
+    if (key == "cert")
+      cert = need_string();
+    else if (key == "secret")
+      secret = need_string();
+    else if (key == "alg")
+      want_alg = need_string();
+    else if (key == "iss")
+      want_iss = need_string();
+    else if (key == "aud")
+      want_aud = need_string();
     else if (key == "time") {
       if (!v.is_number()) fail(fn, "constraint \"time\" must be a number");
       time = v;
@@ -223,10 +230,12 @@ Value decode_verify(Args a, BuiltinContext& ctx) {
   }
 
   const Value& payload = d.payload;
-  Value now = time ? *time : Value::integer(ctx.now_ns != 0 ? ctx.now_ns
-                                                             : std::chrono::duration_cast<std::chrono::nanoseconds>(
-                                                                   std::chrono::system_clock::now().time_since_epoch())
-                                                                   .count());
+  Value now = time ? *time
+                   : Value::integer(ctx.now_ns != 0
+                                        ? ctx.now_ns
+                                        : std::chrono::duration_cast<std::chrono::nanoseconds>(
+                                              std::chrono::system_clock::now().time_since_epoch())
+                                              .count());
   if (const Value* exp = payload.find("exp")) {
     if (!exp->is_number()) fail(fn, "exp value must be a number");
     if (compare_decimal(to_decimal(now, 0), to_decimal(*exp, 9)) >= 0) return invalid;
@@ -281,7 +290,8 @@ Value encode_sign_raw(Args a, BuiltinContext&) {
   const std::string& header_text = str_arg(fn, a, 1);
   const std::string& payload_text = str_arg(fn, a, 2);
   const std::string& key_text = str_arg(fn, a, 3);
-  if (header_text.empty()) fail(fn, "missing or invalid 'alg' header: cannot parse JSON: cannot parse empty string");
+  if (header_text.empty())
+    fail(fn, "missing or invalid 'alg' header: cannot parse JSON: cannot parse empty string");
   Value header;
   try {
     header = Value::from_json(header_text);
@@ -320,19 +330,23 @@ Value encode_sign_raw(Args a, BuiltinContext&) {
 
 void register_jwt_builtins(Registry& r) {
   def(r, "io.jwt.decode", {kString}, decode, {kArray});
-  for (const char* alg : {"HS256", "HS384", "HS512", "RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "ES256",
-                          "ES384", "ES512", "EdDSA"}) {
+  for (const char* alg : {"HS256", "HS384", "HS512", "RS256", "RS384", "RS512", "PS256", "PS384",
+                          "PS512", "ES256", "ES384", "ES512", "EdDSA"}) {
     std::string lower = alg;
     for (auto& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
     std::string name = "io.jwt.verify_" + lower;
     std::string alg_name = alg;
-    def(r, name, {kString, kString}, [name, alg_name](Args a, BuiltinContext&) {
-      return verify_with(name.c_str(), alg_name, a);
-    }, {kBoolean});
+    def(r, name, {kString, kString},
+        [name, alg_name](Args a, BuiltinContext&) {
+          return verify_with(name.c_str(), alg_name, a);
+        },
+        {kBoolean});
   }
-  def(r, "io.jwt.decode_verify", {kString, kObject}, decode_verify, {kArray, false, /*nondeterministic=*/true});
+  def(r, "io.jwt.decode_verify", {kString, kObject}, decode_verify,
+      {kArray, false, /*nondeterministic=*/true});
   def(r, "io.jwt.encode_sign", {kObject, kObject, kObject}, encode_sign, {kString, false, true});
-  def(r, "io.jwt.encode_sign_raw", {kString, kString, kString}, encode_sign_raw, {kString, false, true});
+  def(r, "io.jwt.encode_sign_raw", {kString, kString, kString}, encode_sign_raw,
+      {kString, false, true});
 }
 
 }  // namespace mcpgw::policy::rego

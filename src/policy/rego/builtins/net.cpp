@@ -41,7 +41,8 @@ std::optional<std::pair<bool, u128>> parse_ip(const std::string& s) {
     while (parts < 4) {
       size_t start = i;
       int n = 0;
-      while (i < s.size() && std::isdigit(static_cast<unsigned char>(s[i])) && i - start < 3) n = n * 10 + (s[i++] - '0');
+      while (i < s.size() && std::isdigit(static_cast<unsigned char>(s[i])) && i - start < 3)
+        n = n * 10 + (s[i++] - '0');
       if (i == start || n > 255 || (i - start > 1 && s[start] == '0')) return std::nullopt;
       v = (v << 8) | static_cast<unsigned>(n);
       ++parts;
@@ -66,7 +67,9 @@ std::optional<Net> parse_cidr(const std::string& s) {
   auto ip = parse_ip(s.substr(0, slash));
   if (!ip) return std::nullopt;
   std::string p = s.substr(slash + 1);
-  if (p.empty() || p.size() > 3 || !std::all_of(p.begin(), p.end(), [](char c) { return std::isdigit(static_cast<unsigned char>(c)); }))
+  if (p.empty() || p.size() > 3 || !std::all_of(p.begin(), p.end(), [](char c) {
+        return std::isdigit(static_cast<unsigned char>(c));
+      }))
     return std::nullopt;
   if (p.size() > 1 && p[0] == '0') return std::nullopt;
   Net n{ip->first, ip->second, std::stoi(p)};
@@ -96,7 +99,9 @@ std::string format_ip(bool v6, u128 v) {
   return buf;
 }
 
-std::string format_net(const Net& n) { return format_ip(n.v6, n.first()) + "/" + std::to_string(n.prefix); }
+std::string format_net(const Net& n) {
+  return format_ip(n.v6, n.first()) + "/" + std::to_string(n.prefix);
+}
 
 Value cidr_contains(Args a, BuiltinContext&) {
   const char* fn = "net.cidr_contains";
@@ -242,12 +247,14 @@ Value cidr_merge(Args a, BuiltinContext&) {
 void register_net_builtins(Registry& r) {
   def(r, "net.cidr_contains", {kString, kString}, cidr_contains, {kBoolean});
   def(r, "net.cidr_intersects", {kString, kString}, cidr_intersects, {kBoolean});
-  def(r, "net.cidr_contains_matches", {kString | kCollection, kString | kCollection}, cidr_contains_matches,
-      {kSet});
+  def(r, "net.cidr_contains_matches", {kString | kCollection, kString | kCollection},
+      cidr_contains_matches, {kSet});
   def(r, "net.cidr_expand", {kString}, cidr_expand, {kSet});
-  def(r, "net.cidr_is_valid", {kAny}, [](Args a, BuiltinContext&) {
-    return Value::boolean(a[0].is_string() && parse_cidr(a[0].as_string()).has_value());
-  }, {kBoolean});
+  def(r, "net.cidr_is_valid", {kAny},
+      [](Args a, BuiltinContext&) {
+        return Value::boolean(a[0].is_string() && parse_cidr(a[0].as_string()).has_value());
+      },
+      {kBoolean});
   def(r, "net.cidr_merge", {kArray | kSet}, cidr_merge, {kSet});
   register_network_builtins(r);
 }

@@ -12,14 +12,34 @@ namespace {
 using namespace builtins;
 
 const std::set<std::string>& allowed_http_keys() {
-  static const std::set<std::string> keys = {
-      "method", "url", "body", "raw_body", "headers", "enable_redirect", "force_json_decode",
-      "force_yaml_decode", "tls_use_system_certs", "tls_ca_cert", "tls_ca_cert_file",
-      "tls_ca_cert_env_variable", "tls_client_cert", "tls_client_cert_file",
-      "tls_client_cert_env_variable", "tls_client_key", "tls_client_key_file",
-      "tls_client_key_env_variable", "tls_insecure_skip_verify", "tls_server_name", "timeout",
-      "cache", "force_cache", "force_cache_duration_seconds", "raise_error", "caching_mode",
-      "max_retry_attempts", "cache_ignored_headers"};
+  static const std::set<std::string> keys = {"method",
+                                             "url",
+                                             "body",
+                                             "raw_body",
+                                             "headers",
+                                             "enable_redirect",
+                                             "force_json_decode",
+                                             "force_yaml_decode",
+                                             "tls_use_system_certs",
+                                             "tls_ca_cert",
+                                             "tls_ca_cert_file",
+                                             "tls_ca_cert_env_variable",
+                                             "tls_client_cert",
+                                             "tls_client_cert_file",
+                                             "tls_client_cert_env_variable",
+                                             "tls_client_key",
+                                             "tls_client_key_file",
+                                             "tls_client_key_env_variable",
+                                             "tls_insecure_skip_verify",
+                                             "tls_server_name",
+                                             "timeout",
+                                             "cache",
+                                             "force_cache",
+                                             "force_cache_duration_seconds",
+                                             "raise_error",
+                                             "caching_mode",
+                                             "max_retry_attempts",
+                                             "cache_ignored_headers"};
   return keys;
 }
 
@@ -38,25 +58,32 @@ Value http_send(Args a, BuiltinContext&) {
     if (!allowed_http_keys().count(key)) invalid.push_back(key);
   }
   if (!invalid.empty()) {
-    fail_raw("eval_type_error", std::string(fn) + ": invalid request parameters(s): " + quoted_set(invalid));
+    fail_raw("eval_type_error",
+             std::string(fn) + ": invalid request parameters(s): " + quoted_set(invalid));
   }
   for (const char* required : {"method", "url"})
     if (!req.find(required)) missing.push_back(required);
   if (!missing.empty()) {
-    fail_raw("eval_type_error", std::string(fn) + ": missing required request parameters(s): " + quoted_set(missing));
+    fail_raw("eval_type_error",
+             std::string(fn) + ": missing required request parameters(s): " + quoted_set(missing));
   }
-  fail(fn, "network built-ins are disabled in the embedded engine (replace it with `with http.send as ...` in "
-           "tests, or use the OPA backend)");
+  fail(fn,
+       "network built-ins are disabled in the embedded engine (replace it with `with http.send as "
+       "...` in "
+       "tests, or use the OPA backend)");
 }
 
 }  // namespace
 
 void register_network_builtins(Registry& r) {
   def(r, "http.send", {kObject}, http_send, {kObject, false, /*nondeterministic=*/true});
-  def(r, "net.lookup_ip_addr", {kString}, [](Args a, BuiltinContext&) -> Value {
-    fail("net.lookup_ip_addr", "DNS lookups are disabled in the embedded engine");
-  }, {kSet, false, true});
-  def(r, "opa.runtime", {}, [](Args, BuiltinContext&) { return Value::object({}); }, {kObject, false, true});
+  def(r, "net.lookup_ip_addr", {kString},
+      [](Args a, BuiltinContext&) -> Value {
+        fail("net.lookup_ip_addr", "DNS lookups are disabled in the embedded engine");
+      },
+      {kSet, false, true});
+  def(r, "opa.runtime", {}, [](Args, BuiltinContext&) { return Value::object({}); },
+      {kObject, false, true});
 }
 
 }  // namespace mcpgw::policy::rego

@@ -28,7 +28,8 @@ Value abs_fn(Args args, BuiltinContext&) {
       std::string t = n.number_text();
       return Value::big_integer(t[0] == '-' ? t.substr(1) : t);
     }
-    case NumberRep::Float: return Value::floating(std::fabs(n.as_double()));
+    case NumberRep::Float:
+      return Value::floating(std::fabs(n.as_double()));
   }
   return n;
 }
@@ -42,9 +43,11 @@ Value range_values(const char* fn, int64_t from, int64_t to, int64_t step) {
   if (span < 0) span = -span;
   if (span / step + 1 > kMaxRange) fail(fn, "range too large");
   if (from <= to) {
-    for (__int128 i = from; i <= to; i += step) out.push_back(Value::integer(static_cast<int64_t>(i)));
+    for (__int128 i = from; i <= to; i += step)
+      out.push_back(Value::integer(static_cast<int64_t>(i)));
   } else {
-    for (__int128 i = from; i >= to; i -= step) out.push_back(Value::integer(static_cast<int64_t>(i)));
+    for (__int128 i = from; i >= to; i -= step)
+      out.push_back(Value::integer(static_cast<int64_t>(i)));
   }
   return Value::array(std::move(out));
 }
@@ -72,7 +75,8 @@ Value range_step_fn(Args args, BuiltinContext&) {
 bool ieq(std::string_view a, std::string_view b) {
   if (a.size() != b.size()) return false;
   for (size_t i = 0; i < a.size(); ++i)
-    if (std::tolower(static_cast<unsigned char>(a[i])) != std::tolower(static_cast<unsigned char>(b[i])))
+    if (std::tolower(static_cast<unsigned char>(a[i])) !=
+        std::tolower(static_cast<unsigned char>(b[i])))
       return false;
   return true;
 }
@@ -80,9 +84,12 @@ bool ieq(std::string_view a, std::string_view b) {
 Value to_number(Args args, BuiltinContext&) {
   const Value& v = args[0];
   switch (v.kind()) {
-    case Kind::Null: return Value::integer(0);
-    case Kind::Boolean: return Value::integer(v.as_bool() ? 1 : 0);
-    case Kind::Number: return v;
+    case Kind::Null:
+      return Value::integer(0);
+    case Kind::Boolean:
+      return Value::integer(v.as_bool() ? 1 : 0);
+    case Kind::Number:
+      return v;
     case Kind::String: {
       const std::string& s = v.as_string();
       std::string_view body = s;
@@ -96,12 +103,14 @@ Value to_number(Args args, BuiltinContext&) {
       char* end = nullptr;
       double d = std::strtod(begin, &end);
       bool hexish = s.find_first_of("xXpP") != std::string::npos;
-      if (!s.empty() && end == begin + s.size() && !hexish && !std::isspace(static_cast<unsigned char>(s[0]))) {
+      if (!s.empty() && end == begin + s.size() && !hexish &&
+          !std::isspace(static_cast<unsigned char>(s[0]))) {
         return number_from_double_exact(d);
       }
       fail("to_number", "strconv.ParseFloat: parsing \"" + s + "\": invalid syntax");
     }
-    default: fail_type("to_number", 1, "one of {null, boolean, number, string}", v);
+    default:
+      fail_type("to_number", 1, "one of {null, boolean, number, string}", v);
   }
 }
 
@@ -171,15 +180,21 @@ Value sort_fn(Args args, BuiltinContext&) {
 
 void register_number_builtins(Registry& r) {
   def(r, "abs", {kNumber}, abs_fn, {kNumber});
-  def(r, "round", {kNumber}, [](Args a, BuiltinContext&) {
-    return round_with("round", a, [](double d) { return std::round(d); });
-  }, {kNumber});
-  def(r, "ceil", {kNumber}, [](Args a, BuiltinContext&) {
-    return round_with("ceil", a, [](double d) { return std::ceil(d); });
-  }, {kNumber});
-  def(r, "floor", {kNumber}, [](Args a, BuiltinContext&) {
-    return round_with("floor", a, [](double d) { return std::floor(d); });
-  }, {kNumber});
+  def(r, "round", {kNumber},
+      [](Args a, BuiltinContext&) {
+        return round_with("round", a, [](double d) { return std::round(d); });
+      },
+      {kNumber});
+  def(r, "ceil", {kNumber},
+      [](Args a, BuiltinContext&) {
+        return round_with("ceil", a, [](double d) { return std::ceil(d); });
+      },
+      {kNumber});
+  def(r, "floor", {kNumber},
+      [](Args a, BuiltinContext&) {
+        return round_with("floor", a, [](double d) { return std::floor(d); });
+      },
+      {kNumber});
   def(r, "numbers.range", {kNumber, kNumber}, range_fn, {kArray});
   def(r, "numbers.range_step", {kNumber, kNumber, kNumber}, range_step_fn, {kArray});
   def(r, "to_number", {kNull | kBoolean | kNumber | kString}, to_number, {kNumber});

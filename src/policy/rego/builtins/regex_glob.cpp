@@ -57,7 +57,8 @@ std::shared_ptr<const RE2> regex_arg(const char* fn, const std::string& pattern)
 size_t rune_width(std::string_view s, size_t pos) {
   if (pos >= s.size()) return 1;
   size_t w = 1;
-  while (pos + w < s.size() && (static_cast<unsigned char>(s[pos + w]) & 0xC0) == 0x80 && w < 4) ++w;
+  while (pos + w < s.size() && (static_cast<unsigned char>(s[pos + w]) & 0xC0) == 0x80 && w < 4)
+    ++w;
   return w;
 }
 
@@ -119,7 +120,8 @@ void expand(std::string& out, std::string_view tmpl, const RE2& re, std::string_
     bool brace = !tmpl.empty() && tmpl[0] == '{';
     size_t i = brace ? 1 : 0;
     size_t start = i;
-    while (i < tmpl.size() && (std::isalnum(static_cast<unsigned char>(tmpl[i])) || tmpl[i] == '_')) ++i;
+    while (i < tmpl.size() && (std::isalnum(static_cast<unsigned char>(tmpl[i])) || tmpl[i] == '_'))
+      ++i;
     std::string_view name = tmpl.substr(start, i - start);
     bool ok = !name.empty() && (!brace || (i < tmpl.size() && tmpl[i] == '}'));
     if (!ok) {
@@ -128,13 +130,15 @@ void expand(std::string& out, std::string_view tmpl, const RE2& re, std::string_
     }
     tmpl.remove_prefix(brace ? i + 1 : i);
     int group = -1;
-    if (std::all_of(name.begin(), name.end(), [](char c) { return std::isdigit(static_cast<unsigned char>(c)); })) {
+    if (std::all_of(name.begin(), name.end(),
+                    [](char c) { return std::isdigit(static_cast<unsigned char>(c)); })) {
       group = name.size() < 9 ? std::stoi(std::string(name)) : -1;
     } else {
       auto it = names.find(std::string(name));
       if (it != names.end()) group = it->second;
     }
-    if (group >= 0 && static_cast<size_t>(group) < match.size() && match[group].first != std::string::npos) {
+    if (group >= 0 && static_cast<size_t>(group) < match.size() &&
+        match[group].first != std::string::npos) {
       out.append(src.substr(match[group].first, match[group].second - match[group].first));
     }
   }
@@ -159,7 +163,8 @@ Value regex_replace(Args a, BuiltinContext&) {
     if (e > last_end || b == 0) {
       std::vector<Span> m;
       for (int g = 0; g < groups; ++g) {
-        if (!sub[g].data()) m.emplace_back(std::string::npos, std::string::npos);
+        if (!sub[g].data())
+          m.emplace_back(std::string::npos, std::string::npos);
         else {
           size_t gb = sub[g].data() - s.data();
           m.emplace_back(gb, gb + sub[g].size());
@@ -169,9 +174,12 @@ Value regex_replace(Args a, BuiltinContext&) {
     }
     last_end = e;
     size_t width = search < s.size() ? rune_width(s, search) : 0;
-    if (search + width > e) search += width;
-    else if (search + 1 > e) search += 1;
-    else search = e;
+    if (search + width > e)
+      search += width;
+    else if (search + 1 > e)
+      search += 1;
+    else
+      search = e;
   }
   out.append(s, std::min(last_end, s.size()), std::string::npos);
   return str(std::move(out));
@@ -198,7 +206,8 @@ Value find_n(Args a, BuiltinContext&) {
   const std::string& s = str_arg("regex.find_n", a, 2);
   int64_t n = int_arg("regex.find_n", a, 3);
   std::vector<Value> out;
-  for (const auto& m : all_matches(*re, s, n)) out.push_back(str(s.substr(m[0].first, m[0].second - m[0].first)));
+  for (const auto& m : all_matches(*re, s, n))
+    out.push_back(str(s.substr(m[0].first, m[0].second - m[0].first)));
   return Value::array(std::move(out));
 }
 
@@ -210,7 +219,8 @@ Value find_all_submatch(Args a, BuiltinContext&) {
   std::vector<Value> out;
   for (const auto& m : all_matches(*re, s, n)) {
     std::vector<Value> groups;
-    for (const auto& [b, e] : m) groups.push_back(str(b == std::string::npos ? "" : s.substr(b, e - b)));
+    for (const auto& [b, e] : m)
+      groups.push_back(str(b == std::string::npos ? "" : s.substr(b, e - b)));
     out.push_back(Value::array(std::move(groups)));
   }
   return Value::array(std::move(out));
@@ -265,8 +275,9 @@ std::vector<char32_t> glob_separators(const Value& delims) {
   std::vector<char32_t> seps;
   for (const auto& d : delims.items()) {
     if (!d.is_string()) {
-      fail_raw("eval_type_error", "glob.match: operand 2 must be array of strings but got array containing " +
-                                      std::string(d.type_name()));
+      fail_raw("eval_type_error",
+               "glob.match: operand 2 must be array of strings but got array containing " +
+                   std::string(d.type_name()));
     }
     for (char32_t c : utf8_decode(d.as_string())) seps.push_back(c);
   }
@@ -298,29 +309,38 @@ Value glob_match(Args a, BuiltinContext&) {
 
 void register_regex_builtins(Registry& r) {
   const auto S = kString;
-  def(r, "regex.match", {S, S}, [](Args a, BuiltinContext&) {
-    auto re = regex_arg("regex.match", str_arg("regex.match", a, 1));
-    return Value::boolean(RE2::PartialMatch(str_arg("regex.match", a, 2), *re));
-  }, {kBoolean});
-  def(r, "regex.is_valid", {kAny}, [](Args a, BuiltinContext&) {
-    if (!a[0].is_string()) return Value::boolean(false);
-    return Value::boolean(compile_regex(a[0].as_string(), nullptr) != nullptr);
-  }, {kBoolean});
+  def(r, "regex.match", {S, S},
+      [](Args a, BuiltinContext&) {
+        auto re = regex_arg("regex.match", str_arg("regex.match", a, 1));
+        return Value::boolean(RE2::PartialMatch(str_arg("regex.match", a, 2), *re));
+      },
+      {kBoolean});
+  def(r, "regex.is_valid", {kAny},
+      [](Args a, BuiltinContext&) {
+        if (!a[0].is_string()) return Value::boolean(false);
+        return Value::boolean(compile_regex(a[0].as_string(), nullptr) != nullptr);
+      },
+      {kBoolean});
   def(r, "regex.find_n", {S, S, kNumber}, find_n, {kArray});
   def(r, "regex.find_all_string_submatch_n", {S, S, kNumber}, find_all_submatch, {kArray});
   def(r, "regex.replace", {S, S, S}, regex_replace, {kString});
   def(r, "regex.split", {S, S}, regex_split, {kArray});
   def(r, "regex.template_match", {S, S, S, S}, template_match, {kBoolean});
-  def(r, "regex.globs_match", {S, S}, [](Args a, BuiltinContext&) {
-    std::string error;
-    auto ok = globs_intersect(str_arg("regex.globs_match", a, 1), str_arg("regex.globs_match", a, 2), error);
-    if (!ok) fail("regex.globs_match", error);
-    return Value::boolean(*ok);
-  }, {kBoolean});
+  def(r, "regex.globs_match", {S, S},
+      [](Args a, BuiltinContext&) {
+        std::string error;
+        auto ok = globs_intersect(str_arg("regex.globs_match", a, 1),
+                                  str_arg("regex.globs_match", a, 2), error);
+        if (!ok) fail("regex.globs_match", error);
+        return Value::boolean(*ok);
+      },
+      {kBoolean});
   def(r, "glob.match", {S, kArray | kNull, S}, glob_match, {kBoolean});
-  def(r, "glob.quote_meta", {S}, [](Args a, BuiltinContext&) {
-    return str(glob_quote_meta(str_arg("glob.quote_meta", a, 1)));
-  }, {kString});
+  def(r, "glob.quote_meta", {S},
+      [](Args a, BuiltinContext&) {
+        return str(glob_quote_meta(str_arg("glob.quote_meta", a, 1)));
+      },
+      {kString});
 }
 
 }  // namespace mcpgw::policy::rego

@@ -27,7 +27,8 @@ std::vector<std::string> split(std::string_view s, char sep) {
   size_t pos = 0;
   while (true) {
     size_t next = s.find(sep, pos);
-    out.emplace_back(s.substr(pos, next == std::string_view::npos ? std::string_view::npos : next - pos));
+    out.emplace_back(
+        s.substr(pos, next == std::string_view::npos ? std::string_view::npos : next - pos));
     if (next == std::string_view::npos) break;
     pos = next + 1;
   }
@@ -80,9 +81,12 @@ int compare(const Version& a, const Version& b) {
     const auto& y = b.pre[i];
     bool nx = numeric(x), ny = numeric(y);
     int c;
-    if (nx && ny) c = compare_numeric(x, y);
-    else if (nx != ny) c = nx ? -1 : 1;
-    else c = x < y ? -1 : x > y ? 1 : 0;
+    if (nx && ny)
+      c = compare_numeric(x, y);
+    else if (nx != ny)
+      c = nx ? -1 : 1;
+    else
+      c = x < y ? -1 : x > y ? 1 : 0;
     if (c) return c;
   }
   if (a.pre.size() != b.pre.size()) return a.pre.size() < b.pre.size() ? -1 : 1;
@@ -93,7 +97,8 @@ Version version_arg(Args a, int pos) {
   const std::string& s = str_arg("semver.compare", a, pos);
   auto v = parse(s);
   if (!v) {
-    fail("semver.compare", "operand " + std::to_string(pos) + ": string \"" + s + "\" is not a valid SemVer");
+    fail("semver.compare",
+         "operand " + std::to_string(pos) + ": string \"" + s + "\" is not a valid SemVer");
   }
   return *v;
 }
@@ -101,12 +106,16 @@ Version version_arg(Args a, int pos) {
 }  // namespace
 
 void register_semver_builtins(Registry& r) {
-  def(r, "semver.is_valid", {kAny}, [](Args a, BuiltinContext&) {
-    return Value::boolean(a[0].is_string() && parse(a[0].as_string()).has_value());
-  }, {kBoolean});
-  def(r, "semver.compare", {kString, kString}, [](Args a, BuiltinContext&) {
-    return Value::integer(compare(version_arg(a, 1), version_arg(a, 2)));
-  }, {kNumber});
+  def(r, "semver.is_valid", {kAny},
+      [](Args a, BuiltinContext&) {
+        return Value::boolean(a[0].is_string() && parse(a[0].as_string()).has_value());
+      },
+      {kBoolean});
+  def(r, "semver.compare", {kString, kString},
+      [](Args a, BuiltinContext&) {
+        return Value::integer(compare(version_arg(a, 1), version_arg(a, 2)));
+      },
+      {kNumber});
 }
 
 }  // namespace mcpgw::policy::rego

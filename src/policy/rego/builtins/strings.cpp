@@ -14,10 +14,23 @@ using namespace builtins;
 
 bool is_go_space(char32_t c) {
   switch (c) {
-    case '\t': case '\n': case '\v': case '\f': case '\r': case ' ': case 0x85: case 0xA0:
-    case 0x1680: case 0x2028: case 0x2029: case 0x202F: case 0x205F: case 0x3000:
+    case '\t':
+    case '\n':
+    case '\v':
+    case '\f':
+    case '\r':
+    case ' ':
+    case 0x85:
+    case 0xA0:
+    case 0x1680:
+    case 0x2028:
+    case 0x2029:
+    case 0x202F:
+    case 0x205F:
+    case 0x3000:
       return true;
-    default: return c >= 0x2000 && c <= 0x200A;
+    default:
+      return c >= 0x2000 && c <= 0x200A;
   }
 }
 
@@ -243,7 +256,8 @@ Value replace_n(Args args, BuiltinContext&) {
   std::vector<std::pair<std::string, std::string>> pairs;
   for (const auto& [k, v] : patterns.entries()) {
     if (!k.is_string()) {
-      fail_raw("eval_type_error", "strings.replace_n: operand 1 non-string key found in pattern object");
+      fail_raw("eval_type_error",
+               "strings.replace_n: operand 1 non-string key found in pattern object");
     }
     if (!v.is_string()) {
       fail_raw("eval_type_error",
@@ -303,7 +317,8 @@ Value any_match(Args args, BuiltinContext&) {
   for (const auto& s : search) {
     for (const auto& b : bases) {
       if (b.size() > s.size()) continue;
-      if (Prefix ? s.compare(0, b.size(), b) == 0 : s.compare(s.size() - b.size(), b.size(), b) == 0)
+      if (Prefix ? s.compare(0, b.size(), b) == 0
+                 : s.compare(s.size() - b.size(), b.size(), b) == 0)
         return Value::boolean(true);
     }
   }
@@ -317,60 +332,85 @@ using StrFn = std::string (*)(const std::string&);
 void register_string_builtins(Registry& r) {
   const auto S = kString;
   def(r, "concat", {S, kArray | kSet}, concat, {kString});
-  def(r, "contains", {S, S}, [](Args a, BuiltinContext&) {
-    return Value::boolean(str_arg("contains", a, 1).find(str_arg("contains", a, 2)) != std::string::npos);
-  }, {kBoolean});
-  def(r, "startswith", {S, S}, [](Args a, BuiltinContext&) {
-    const auto& s = str_arg("startswith", a, 1);
-    const auto& p = str_arg("startswith", a, 2);
-    return Value::boolean(s.compare(0, p.size(), p) == 0 && s.size() >= p.size());
-  }, {kBoolean});
-  def(r, "endswith", {S, S}, [](Args a, BuiltinContext&) {
-    const auto& s = str_arg("endswith", a, 1);
-    const auto& p = str_arg("endswith", a, 2);
-    return Value::boolean(s.size() >= p.size() && s.compare(s.size() - p.size(), p.size(), p) == 0);
-  }, {kBoolean});
-  def(r, "lower", {S}, [](Args a, BuiltinContext&) {
-    return str(map_case(str_arg("lower", a, 1), to_lower_cp));
-  }, {kString});
-  def(r, "upper", {S}, [](Args a, BuiltinContext&) {
-    return str(map_case(str_arg("upper", a, 1), to_upper_cp));
-  }, {kString});
+  def(r, "contains", {S, S},
+      [](Args a, BuiltinContext&) {
+        return Value::boolean(str_arg("contains", a, 1).find(str_arg("contains", a, 2)) !=
+                              std::string::npos);
+      },
+      {kBoolean});
+  def(r, "startswith", {S, S},
+      [](Args a, BuiltinContext&) {
+        const auto& s = str_arg("startswith", a, 1);
+        const auto& p = str_arg("startswith", a, 2);
+        return Value::boolean(s.compare(0, p.size(), p) == 0 && s.size() >= p.size());
+      },
+      {kBoolean});
+  def(r, "endswith", {S, S},
+      [](Args a, BuiltinContext&) {
+        const auto& s = str_arg("endswith", a, 1);
+        const auto& p = str_arg("endswith", a, 2);
+        return Value::boolean(s.size() >= p.size() &&
+                              s.compare(s.size() - p.size(), p.size(), p) == 0);
+      },
+      {kBoolean});
+  def(r, "lower", {S},
+      [](Args a, BuiltinContext&) { return str(map_case(str_arg("lower", a, 1), to_lower_cp)); },
+      {kString});
+  def(r, "upper", {S},
+      [](Args a, BuiltinContext&) { return str(map_case(str_arg("upper", a, 1), to_upper_cp)); },
+      {kString});
   def(r, "split", {S, S}, split, {kArray});
-  def(r, "replace", {S, S, S}, [](Args a, BuiltinContext&) {
-    return str(replace_all(str_arg("replace", a, 1), str_arg("replace", a, 2), str_arg("replace", a, 3)));
-  }, {kString});
+  def(r, "replace", {S, S, S},
+      [](Args a, BuiltinContext&) {
+        return str(replace_all(str_arg("replace", a, 1), str_arg("replace", a, 2),
+                               str_arg("replace", a, 3)));
+      },
+      {kString});
   def(r, "strings.replace_n", {kObject, S}, replace_n, {kString});
-  def(r, "trim", {S, S}, [](Args a, BuiltinContext&) {
-    auto cut = utf8_decode(str_arg("trim", a, 2));
-    return str(trim_right_set(trim_left_set(str_arg("trim", a, 1), cut), cut));
-  }, {kString});
-  def(r, "trim_left", {S, S}, [](Args a, BuiltinContext&) {
-    return str(trim_left_set(str_arg("trim_left", a, 1), utf8_decode(str_arg("trim_left", a, 2))));
-  }, {kString});
-  def(r, "trim_right", {S, S}, [](Args a, BuiltinContext&) {
-    return str(trim_right_set(str_arg("trim_right", a, 1), utf8_decode(str_arg("trim_right", a, 2))));
-  }, {kString});
-  def(r, "trim_prefix", {S, S}, [](Args a, BuiltinContext&) {
-    const auto& s = str_arg("trim_prefix", a, 1);
-    const auto& p = str_arg("trim_prefix", a, 2);
-    if (s.size() >= p.size() && s.compare(0, p.size(), p) == 0) return str(s.substr(p.size()));
-    return str(s);
-  }, {kString});
-  def(r, "trim_suffix", {S, S}, [](Args a, BuiltinContext&) {
-    const auto& s = str_arg("trim_suffix", a, 1);
-    const auto& p = str_arg("trim_suffix", a, 2);
-    if (s.size() >= p.size() && s.compare(s.size() - p.size(), p.size(), p) == 0)
-      return str(s.substr(0, s.size() - p.size()));
-    return str(s);
-  }, {kString});
-  def(r, "trim_space", {S}, [](Args a, BuiltinContext&) {
-    auto cps = utf8_decode(str_arg("trim_space", a, 1));
-    size_t b = 0, e = cps.size();
-    while (b < e && is_go_space(cps[b])) ++b;
-    while (e > b && is_go_space(cps[e - 1])) --e;
-    return str(utf8_encode(std::span<const char32_t>(cps).subspan(b, e - b)));
-  }, {kString});
+  def(r, "trim", {S, S},
+      [](Args a, BuiltinContext&) {
+        auto cut = utf8_decode(str_arg("trim", a, 2));
+        return str(trim_right_set(trim_left_set(str_arg("trim", a, 1), cut), cut));
+      },
+      {kString});
+  def(r, "trim_left", {S, S},
+      [](Args a, BuiltinContext&) {
+        return str(
+            trim_left_set(str_arg("trim_left", a, 1), utf8_decode(str_arg("trim_left", a, 2))));
+      },
+      {kString});
+  def(r, "trim_right", {S, S},
+      [](Args a, BuiltinContext&) {
+        return str(
+            trim_right_set(str_arg("trim_right", a, 1), utf8_decode(str_arg("trim_right", a, 2))));
+      },
+      {kString});
+  def(r, "trim_prefix", {S, S},
+      [](Args a, BuiltinContext&) {
+        const auto& s = str_arg("trim_prefix", a, 1);
+        const auto& p = str_arg("trim_prefix", a, 2);
+        if (s.size() >= p.size() && s.compare(0, p.size(), p) == 0) return str(s.substr(p.size()));
+        return str(s);
+      },
+      {kString});
+  def(r, "trim_suffix", {S, S},
+      [](Args a, BuiltinContext&) {
+        const auto& s = str_arg("trim_suffix", a, 1);
+        const auto& p = str_arg("trim_suffix", a, 2);
+        if (s.size() >= p.size() && s.compare(s.size() - p.size(), p.size(), p) == 0)
+          return str(s.substr(0, s.size() - p.size()));
+        return str(s);
+      },
+      {kString});
+  def(r, "trim_space", {S},
+      [](Args a, BuiltinContext&) {
+        auto cps = utf8_decode(str_arg("trim_space", a, 1));
+        size_t b = 0, e = cps.size();
+        while (b < e && is_go_space(cps[b])) ++b;
+        while (e > b && is_go_space(cps[e - 1])) --e;
+        return str(utf8_encode(std::span<const char32_t>(cps).subspan(b, e - b)));
+      },
+      {kString});
   def(r, "substring", {S, kNumber, kNumber}, substring, {kString});
   def(r, "indexof", {S, S}, indexof, {kNumber});
   def(r, "indexof_n", {S, S}, indexof_n, {kArray});
@@ -382,14 +422,16 @@ void register_string_builtins(Registry& r) {
       {kBoolean});
   def(r, "strings.any_suffix_match", {S | kArray | kSet, S | kArray | kSet}, any_match<false>,
       {kBoolean});
-  def(r, "strings.render_template", {S, kObject}, [](Args a, BuiltinContext&) {
-    const auto& tmpl = str_arg("strings.render_template", a, 1);
-    const Value& vars = kind_arg("strings.render_template", a, 2, Kind::Object);
-    std::string error;
-    auto out = render_go_template(tmpl, vars, error);
-    if (!out) fail("strings.render_template", error);
-    return str(std::move(*out));
-  }, {kString});
+  def(r, "strings.render_template", {S, kObject},
+      [](Args a, BuiltinContext&) {
+        const auto& tmpl = str_arg("strings.render_template", a, 1);
+        const Value& vars = kind_arg("strings.render_template", a, 2, Kind::Object);
+        std::string error;
+        auto out = render_go_template(tmpl, vars, error);
+        if (!out) fail("strings.render_template", error);
+        return str(std::move(*out));
+      },
+      {kString});
 }
 
 }  // namespace mcpgw::policy::rego

@@ -44,8 +44,9 @@ Instant instant_arg(const char* fn, Args a, int pos, bool with_layout = false) {
   size_t max = with_layout ? 3 : 2;
   if (items.size() < 2 || items.size() > max || !items[0].is_number() || !items[1].is_string() ||
       (items.size() == 3 && !items[2].is_string())) {
-    fail_type(fn, pos, with_layout ? "array of [number, string] or [number, string, string]"
-                                   : "array of [number, string]",
+    fail_type(fn, pos,
+              with_layout ? "array of [number, string] or [number, string, string]"
+                          : "array of [number, string]",
               v);
   }
   Instant out{ns_of(fn, items[0]), zone_named(fn, items[1].as_string()), ""};
@@ -92,12 +93,15 @@ Value add_date(Args a, BuiltinContext&) {
   int64_t secs, nanos;
   split_unix_ns(ns, secs, nanos);
   Civil c = civil_from_unix(secs, nanos);
-  if (std::llabs(years) > 1'000'000 || std::llabs(months) > 12'000'000 || std::llabs(days) > 400'000'000) {
+  if (std::llabs(years) > 1'000'000 || std::llabs(months) > 12'000'000 ||
+      std::llabs(days) > 400'000'000) {
     fail(fn, "time outside of valid range");
   }
   int64_t day_number = days_from_civil(c.year + years, c.month + months, c.day + days);
-  __int128 out = (static_cast<__int128>(day_number) * 86400 + c.hour * 3600 + c.minute * 60 + c.second) *
-                     1'000'000'000 + nanos;
+  __int128 out =
+      (static_cast<__int128>(day_number) * 86400 + c.hour * 3600 + c.minute * 60 + c.second) *
+          1'000'000'000 +
+      nanos;
   if (out > INT64_MAX || out < INT64_MIN) fail(fn, "time outside of valid range");
   return Value::integer(static_cast<int64_t>(out));
 }
@@ -117,61 +121,90 @@ Value diff(Args a, BuiltinContext&) {
   int64_t hour = c2.hour - c1.hour;
   int64_t min = c2.minute - c1.minute;
   int64_t sec = c2.second - c1.second;
-  if (sec < 0) { sec += 60; --min; }
-  if (min < 0) { min += 60; --hour; }
-  if (hour < 0) { hour += 24; --day; }
+  if (sec < 0) {
+    sec += 60;
+    --min;
+  }
+  if (min < 0) {
+    min += 60;
+    --hour;
+  }
+  if (hour < 0) {
+    hour += 24;
+    --day;
+  }
   if (day < 0) {
     // Days in c1's month: day 32 of that month rolls over into the next one.
     Civil roll = civil_from_unix(days_from_civil(c1.year, c1.month, 32) * 86400, 0);
     day += 32 - roll.day;
     --month;
   }
-  if (month < 0) { month += 12; --year; }
-  return Value::array({Value::integer(year), Value::integer(month), Value::integer(day), Value::integer(hour),
-                       Value::integer(min), Value::integer(sec)});
+  if (month < 0) {
+    month += 12;
+    --year;
+  }
+  return Value::array({Value::integer(year), Value::integer(month), Value::integer(day),
+                       Value::integer(hour), Value::integer(min), Value::integer(sec)});
 }
 
 }  // namespace
 
 void register_time_builtins(Registry& r) {
-  def(r, "time.now_ns", {}, [](Args, BuiltinContext& ctx) {
-    if (ctx.now_ns == 0) {
-      ctx.now_ns = std::chrono::duration_cast<std::chrono::nanoseconds>(
-                       std::chrono::system_clock::now().time_since_epoch()).count();
-    }
-    return Value::integer(ctx.now_ns);
-  }, {kNumber, false, /*nondeterministic=*/true});
+  def(r, "time.now_ns", {},
+      [](Args, BuiltinContext& ctx) {
+        if (ctx.now_ns == 0) {
+          ctx.now_ns = std::chrono::duration_cast<std::chrono::nanoseconds>(
+                           std::chrono::system_clock::now().time_since_epoch())
+                           .count();
+        }
+        return Value::integer(ctx.now_ns);
+      },
+      {kNumber, false, /*nondeterministic=*/true});
   def(r, "time.parse_ns", {kString, kString}, parse_ns, {kNumber});
   def(r, "time.parse_rfc3339_ns", {kString}, parse_rfc3339, {kNumber});
   def(r, "time.parse_duration_ns", {kString}, parse_duration, {kNumber});
-  def(r, "time.date", {kNumber | kArray}, [](Args a, BuiltinContext&) {
-    Civil c = local_civil(instant_arg("time.date", a, 1));
-    return Value::array({Value::integer(c.year), Value::integer(c.month), Value::integer(c.day)});
-  }, {kArray});
-  def(r, "time.clock", {kNumber | kArray}, [](Args a, BuiltinContext&) {
-    Civil c = local_civil(instant_arg("time.clock", a, 1));
-    return Value::array({Value::integer(c.hour), Value::integer(c.minute), Value::integer(c.second)});
-  }, {kArray});
-  def(r, "time.weekday", {kNumber | kArray}, [](Args a, BuiltinContext&) {
-    Civil c = local_civil(instant_arg("time.weekday", a, 1));
-    return str(std::string(weekday_name(c.weekday)));
-  }, {kString});
-  def(r, "time.format", {kNumber | kArray}, [](Args a, BuiltinContext&) {
-    Instant t = instant_arg("time.format", a, 1, /*with_layout=*/true);
-    std::string_view layout = t.layout.empty() ? "2006-01-02T15:04:05.999999999Z07:00" : resolve_layout(t.layout);
-    return str(go_format_time(layout, t.ns, *t.zone));
-  }, {kString});
+  def(r, "time.date", {kNumber | kArray},
+      [](Args a, BuiltinContext&) {
+        Civil c = local_civil(instant_arg("time.date", a, 1));
+        return Value::array(
+            {Value::integer(c.year), Value::integer(c.month), Value::integer(c.day)});
+      },
+      {kArray});
+  def(r, "time.clock", {kNumber | kArray},
+      [](Args a, BuiltinContext&) {
+        Civil c = local_civil(instant_arg("time.clock", a, 1));
+        return Value::array(
+            {Value::integer(c.hour), Value::integer(c.minute), Value::integer(c.second)});
+      },
+      {kArray});
+  def(r, "time.weekday", {kNumber | kArray},
+      [](Args a, BuiltinContext&) {
+        Civil c = local_civil(instant_arg("time.weekday", a, 1));
+        return str(std::string(weekday_name(c.weekday)));
+      },
+      {kString});
+  def(r, "time.format", {kNumber | kArray},
+      [](Args a, BuiltinContext&) {
+        Instant t = instant_arg("time.format", a, 1, /*with_layout=*/true);
+        std::string_view layout =
+            t.layout.empty() ? "2006-01-02T15:04:05.999999999Z07:00" : resolve_layout(t.layout);
+        return str(go_format_time(layout, t.ns, *t.zone));
+      },
+      {kString});
   def(r, "time.add_date", {kNumber, kNumber, kNumber, kNumber}, add_date, {kNumber});
   def(r, "time.diff", {kNumber | kArray, kNumber | kArray}, diff, {kArray});
   // OPA's test helper: pauses evaluation (capped at one second here so a policy cannot stall
   // the gateway).
-  def(r, "test.sleep", {kString}, [](Args a, BuiltinContext&) {
-    std::string error;
-    auto ns = go_parse_duration(str_arg("test.sleep", a, 1), error);
-    if (!ns) fail("test.sleep", error);
-    std::this_thread::sleep_for(std::chrono::nanoseconds(std::clamp<int64_t>(*ns, 0, 1'000'000'000)));
-    return Value::null();
-  }, {kNull, false, /*nondeterministic=*/true});
+  def(r, "test.sleep", {kString},
+      [](Args a, BuiltinContext&) {
+        std::string error;
+        auto ns = go_parse_duration(str_arg("test.sleep", a, 1), error);
+        if (!ns) fail("test.sleep", error);
+        std::this_thread::sleep_for(
+            std::chrono::nanoseconds(std::clamp<int64_t>(*ns, 0, 1'000'000'000)));
+        return Value::null();
+      },
+      {kNull, false, /*nondeterministic=*/true});
 }
 
 }  // namespace mcpgw::policy::rego

@@ -7,8 +7,8 @@ namespace {
 using namespace builtins;
 
 void def_is(Registry& r, const char* name, Kind kind) {
-  def(r, name, {kAny}, [kind](Args a, BuiltinContext&) { return Value::boolean(a[0].kind() == kind); },
-      {kBoolean});
+  def(r, name, {kAny},
+      [kind](Args a, BuiltinContext&) { return Value::boolean(a[0].kind() == kind); }, {kBoolean});
 }
 
 }  // namespace
@@ -21,8 +21,8 @@ void register_type_builtins(Registry& r) {
   def_is(r, "is_array", Kind::Array);
   def_is(r, "is_object", Kind::Object);
   def_is(r, "is_set", Kind::Set);
-  def(r, "type_name", {kAny}, [](Args a, BuiltinContext&) { return str(std::string(a[0].type_name())); },
-      {kString});
+  def(r, "type_name", {kAny},
+      [](Args a, BuiltinContext&) { return str(std::string(a[0].type_name())); }, {kString});
 }
 
 }  // namespace mcpgw::policy::rego

@@ -15,7 +15,8 @@ using i128 = __int128;
 
 std::string i128_text(i128 v) {
   bool neg = v < 0;
-  unsigned __int128 m = neg ? -static_cast<unsigned __int128>(v) : static_cast<unsigned __int128>(v);
+  unsigned __int128 m =
+      neg ? -static_cast<unsigned __int128>(v) : static_cast<unsigned __int128>(v);
   std::string d;
   do {
     d += static_cast<char>('0' + static_cast<int>(m % 10));
@@ -147,7 +148,8 @@ std::optional<std::pair<i128, int>> unit_factor(const std::string& unit, bool by
     for (auto& c : u) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
   } else {
     // units.parse keeps the case of the first letter ('m' milli vs 'M' mega).
-    for (size_t i = 1; i < u.size(); ++i) u[i] = static_cast<char>(std::tolower(static_cast<unsigned char>(u[i])));
+    for (size_t i = 1; i < u.size(); ++i)
+      u[i] = static_cast<char>(std::tolower(static_cast<unsigned char>(u[i])));
     if (u == "m") return std::make_pair(static_cast<i128>(1), -3);
   }
   static const char* prefixes = "kmgtpe";
@@ -173,19 +175,25 @@ Value parse_units(const char* fn, const std::string& raw, bool bytes) {
   auto factor = unit_factor(unit, bytes);
   if (!factor) fail(fn, (bytes ? "byte unit " : "unit ") + unit + " not recognized");
   auto d = parse_decimal(num);
-  if (!d) fail(fn, bytes ? "could not parse byte amount to a number" : "could not parse amount to a number");
+  if (!d)
+    fail(fn,
+         bytes ? "could not parse byte amount to a number" : "could not parse amount to a number");
   return to_number(*d, factor->first, factor->second, bytes);
 }
 
 }  // namespace
 
 void register_units_builtins(Registry& r) {
-  def(r, "units.parse", {kString}, [](Args a, BuiltinContext&) {
-    return parse_units("units.parse", str_arg("units.parse", a, 1), false);
-  }, {kNumber});
-  def(r, "units.parse_bytes", {kString}, [](Args a, BuiltinContext&) {
-    return parse_units("units.parse_bytes", str_arg("units.parse_bytes", a, 1), true);
-  }, {kNumber});
+  def(r, "units.parse", {kString},
+      [](Args a, BuiltinContext&) {
+        return parse_units("units.parse", str_arg("units.parse", a, 1), false);
+      },
+      {kNumber});
+  def(r, "units.parse_bytes", {kString},
+      [](Args a, BuiltinContext&) {
+        return parse_units("units.parse_bytes", str_arg("units.parse_bytes", a, 1), true);
+      },
+      {kNumber});
 }
 
 }  // namespace mcpgw::policy::rego

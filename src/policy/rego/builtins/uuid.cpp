@@ -45,16 +45,19 @@ Value rfc4122(Args a, BuiltinContext& ctx) {
     b[6] = (b[6] & 0x0F) | 0x40;  // version 4
     b[8] = (b[8] & 0x3F) | 0x80;  // RFC 4122 variant
     char buf[37];
-    std::snprintf(buf, sizeof buf, "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x",
-                  b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7], b[8], b[9], b[10], b[11], b[12], b[13],
+    std::snprintf(buf, sizeof buf,
+                  "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x", b[0],
+                  b[1], b[2], b[3], b[4], b[5], b[6], b[7], b[8], b[9], b[10], b[11], b[12], b[13],
                   b[14], b[15]);
     return str(buf);
   });
 }
 
 std::optional<std::array<unsigned char, 16>> parse_uuid(std::string_view s) {
-  if (s.size() == 45 && s.substr(0, 9) == "urn:uuid:") s.remove_prefix(9);
-  else if (s.size() == 38 && s.front() == '{' && s.back() == '}') s = s.substr(1, 36);
+  if (s.size() == 45 && s.substr(0, 9) == "urn:uuid:")
+    s.remove_prefix(9);
+  else if (s.size() == 38 && s.front() == '{' && s.back() == '}')
+    s = s.substr(1, 36);
   std::string hex;
   if (s.size() == 36) {
     for (size_t i : {8u, 13u, 18u, 23u})
@@ -89,10 +92,14 @@ Value uuid_parse(Args a, BuiltinContext&) {
   std::vector<ObjectEntry> out;
   int version = b[6] >> 4;
   std::string variant;
-  if ((b[8] & 0x80) == 0) variant = "Reserved";
-  else if ((b[8] & 0xC0) == 0x80) variant = "RFC4122";
-  else if ((b[8] & 0xE0) == 0xC0) variant = "Microsoft";
-  else variant = "Future";
+  if ((b[8] & 0x80) == 0)
+    variant = "Reserved";
+  else if ((b[8] & 0xC0) == 0x80)
+    variant = "RFC4122";
+  else if ((b[8] & 0xE0) == 0xC0)
+    variant = "Microsoft";
+  else
+    variant = "Future";
   out.emplace_back(str("version"), Value::integer(version));
   out.emplace_back(str("variant"), str(variant));
   if (version == 1 || version == 2) {
@@ -104,7 +111,8 @@ Value uuid_parse(Args a, BuiltinContext&) {
     out.emplace_back(str("time"), Value::integer((t - kGregorianToUnix) * 100));
     out.emplace_back(str("clocksequence"), Value::integer(((b[8] << 8) | b[9]) & 0x3FFF));
     char node[18];
-    std::snprintf(node, sizeof node, "%02x-%02x-%02x-%02x-%02x-%02x", b[10], b[11], b[12], b[13], b[14], b[15]);
+    std::snprintf(node, sizeof node, "%02x-%02x-%02x-%02x-%02x-%02x", b[10], b[11], b[12], b[13],
+                  b[14], b[15]);
     out.emplace_back(str("nodeid"), str(node));
     std::string mac = (b[10] & 0x02) ? "local" : "global";
     mac += (b[10] & 0x01) ? ":multicast" : ":unicast";
@@ -113,7 +121,8 @@ Value uuid_parse(Args a, BuiltinContext&) {
       uint32_t id = (static_cast<uint32_t>(b[0]) << 24) | (b[1] << 16) | (b[2] << 8) | b[3];
       out.emplace_back(str("id"), Value::integer(id));
       static const char* domains[] = {"Person", "Group", "Org"};
-      out.emplace_back(str("domain"), str(b[9] < 3 ? domains[b[9]] : "Domain" + std::to_string(b[9])));
+      out.emplace_back(str("domain"),
+                       str(b[9] < 3 ? domains[b[9]] : "Domain" + std::to_string(b[9])));
     }
   }
   return Value::object(std::move(out));

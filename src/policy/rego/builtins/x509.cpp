@@ -25,10 +25,16 @@ struct X509Free {
 };
 using X509Ptr = std::unique_ptr<X509, X509Free>;
 
-std::string b64(std::string_view bytes) { return base64_encode(bytes, Base64Alphabet::Standard, true); }
-std::string b64url(std::string_view bytes) { return base64_encode(bytes, Base64Alphabet::Url, false); }
+std::string b64(std::string_view bytes) {
+  return base64_encode(bytes, Base64Alphabet::Standard, true);
+}
+std::string b64url(std::string_view bytes) {
+  return base64_encode(bytes, Base64Alphabet::Url, false);
+}
 
-bool starts_with_pem(std::string_view s) { return s.rfind("-----BEGIN", 0) == 0; }
+bool starts_with_pem(std::string_view s) {
+  return s.rfind("-----BEGIN", 0) == 0;
+}
 
 // OPA's input convention: PEM text, or base64 of PEM, or base64 of DER.
 struct Material {
@@ -100,37 +106,57 @@ Value name_value(const X509_NAME* name) {
     std::string text = asn1_text(X509_NAME_ENTRY_get_data(e));
     names.push_back(Value::object({{str("Type"), oid_array(obj)}, {str("Value"), str(text)}}));
     switch (OBJ_obj2nid(obj)) {
-      case NID_countryName: country.push_back(text); break;
-      case NID_organizationName: org.push_back(text); break;
-      case NID_organizationalUnitName: unit.push_back(text); break;
-      case NID_localityName: locality.push_back(text); break;
-      case NID_stateOrProvinceName: province.push_back(text); break;
-      case NID_streetAddress: street.push_back(text); break;
-      case NID_postalCode: postal.push_back(text); break;
-      case NID_commonName: cn = text; break;
-      case NID_serialNumber: serial = text; break;
-      default: break;
+      case NID_countryName:
+        country.push_back(text);
+        break;
+      case NID_organizationName:
+        org.push_back(text);
+        break;
+      case NID_organizationalUnitName:
+        unit.push_back(text);
+        break;
+      case NID_localityName:
+        locality.push_back(text);
+        break;
+      case NID_stateOrProvinceName:
+        province.push_back(text);
+        break;
+      case NID_streetAddress:
+        street.push_back(text);
+        break;
+      case NID_postalCode:
+        postal.push_back(text);
+        break;
+      case NID_commonName:
+        cn = text;
+        break;
+      case NID_serialNumber:
+        serial = text;
+        break;
+      default:
+        break;
     }
   }
-  return Value::object({{str("Country"), string_list(country)},
-                        {str("Organization"), string_list(org)},
-                        {str("OrganizationalUnit"), string_list(unit)},
-                        {str("Locality"), string_list(locality)},
-                        {str("Province"), string_list(province)},
-                        {str("StreetAddress"), string_list(street)},
-                        {str("PostalCode"), string_list(postal)},
-                        {str("SerialNumber"), str(serial)},
-                        {str("CommonName"), str(cn)},
-                        {str("Names"), names.empty() ? Value::null() : Value::array(std::move(names))},
-                        {str("ExtraNames"), Value::null()}});
+  return Value::object(
+      {{str("Country"), string_list(country)},
+       {str("Organization"), string_list(org)},
+       {str("OrganizationalUnit"), string_list(unit)},
+       {str("Locality"), string_list(locality)},
+       {str("Province"), string_list(province)},
+       {str("StreetAddress"), string_list(street)},
+       {str("PostalCode"), string_list(postal)},
+       {str("SerialNumber"), str(serial)},
+       {str("CommonName"), str(cn)},
+       {str("Names"), names.empty() ? Value::null() : Value::array(std::move(names))},
+       {str("ExtraNames"), Value::null()}});
 }
 
 std::string time_text(const ASN1_TIME* t) {
   struct tm tm {};
   if (!t || ASN1_TIME_to_tm(t, &tm) != 1) return {};
   char buf[32];
-  std::snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02dZ", tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday,
-                tm.tm_hour, tm.tm_min, tm.tm_sec);
+  std::snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02dZ", tm.tm_year + 1900, tm.tm_mon + 1,
+                tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec);
   return buf;
 }
 
@@ -143,14 +169,21 @@ SubjectAltNames alt_names(const GENERAL_NAMES* gens) {
   for (int i = 0; gens && i < sk_GENERAL_NAME_num(gens); ++i) {
     const GENERAL_NAME* g = sk_GENERAL_NAME_value(gens, i);
     switch (g->type) {
-      case GEN_DNS: out.dns.push_back(asn1_text(g->d.dNSName)); break;
-      case GEN_EMAIL: out.email.push_back(asn1_text(g->d.rfc822Name)); break;
-      case GEN_URI: out.uri.push_back(asn1_text(g->d.uniformResourceIdentifier)); break;
+      case GEN_DNS:
+        out.dns.push_back(asn1_text(g->d.dNSName));
+        break;
+      case GEN_EMAIL:
+        out.email.push_back(asn1_text(g->d.rfc822Name));
+        break;
+      case GEN_URI:
+        out.uri.push_back(asn1_text(g->d.uniformResourceIdentifier));
+        break;
       case GEN_IPADD: {
         const ASN1_OCTET_STRING* o = g->d.iPAddress;
         char buf[64] = {0};
         if (o->length == 4) {
-          std::snprintf(buf, sizeof buf, "%d.%d.%d.%d", o->data[0], o->data[1], o->data[2], o->data[3]);
+          std::snprintf(buf, sizeof buf, "%d.%d.%d.%d", o->data[0], o->data[1], o->data[2],
+                        o->data[3]);
         } else if (o->length == 16) {
           std::string s;
           for (int k = 0; k < 16; k += 2) {
@@ -164,7 +197,8 @@ SubjectAltNames alt_names(const GENERAL_NAMES* gens) {
         out.ip.push_back(buf);
         break;
       }
-      default: break;
+      default:
+        break;
     }
   }
   return out;
@@ -174,11 +208,16 @@ SubjectAltNames alt_names(const GENERAL_NAMES* gens) {
 int64_t public_key_algorithm(EVP_PKEY* k) {
   if (!k) return 0;
   switch (EVP_PKEY_get_base_id(k)) {
-    case EVP_PKEY_RSA: return 1;
-    case EVP_PKEY_DSA: return 2;
-    case EVP_PKEY_EC: return 3;
-    case EVP_PKEY_ED25519: return 4;
-    default: return 0;
+    case EVP_PKEY_RSA:
+      return 1;
+    case EVP_PKEY_DSA:
+      return 2;
+    case EVP_PKEY_EC:
+      return 3;
+    case EVP_PKEY_ED25519:
+      return 4;
+    default:
+      return 0;
   }
 }
 
@@ -186,8 +225,8 @@ int64_t public_key_algorithm(EVP_PKEY* k) {
 int64_t go_key_usage(uint32_t ku) {
   static const std::pair<uint32_t, int64_t> map[] = {
       {KU_DIGITAL_SIGNATURE, 1 << 0}, {KU_NON_REPUDIATION, 1 << 1}, {KU_KEY_ENCIPHERMENT, 1 << 2},
-      {KU_DATA_ENCIPHERMENT, 1 << 3}, {KU_KEY_AGREEMENT, 1 << 4},  {KU_KEY_CERT_SIGN, 1 << 5},
-      {KU_CRL_SIGN, 1 << 6},          {KU_ENCIPHER_ONLY, 1 << 7},  {KU_DECIPHER_ONLY, 1 << 8}};
+      {KU_DATA_ENCIPHERMENT, 1 << 3}, {KU_KEY_AGREEMENT, 1 << 4},   {KU_KEY_CERT_SIGN, 1 << 5},
+      {KU_CRL_SIGN, 1 << 6},          {KU_ENCIPHER_ONLY, 1 << 7},   {KU_DECIPHER_ONLY, 1 << 8}};
   int64_t out = 0;
   for (auto [from, to] : map)
     if (ku & from) out |= to;
@@ -218,14 +257,17 @@ Value certificate_value(X509* cert) {
   f.emplace_back(str("NotBefore"), str(time_text(X509_get0_notBefore(cert))));
   f.emplace_back(str("NotAfter"), str(time_text(X509_get0_notAfter(cert))));
   uint32_t flags = X509_get_extension_flags(cert);
-  f.emplace_back(str("KeyUsage"), Value::integer((flags & EXFLAG_KUSAGE) ? go_key_usage(X509_get_key_usage(cert)) : 0));
+  f.emplace_back(
+      str("KeyUsage"),
+      Value::integer((flags & EXFLAG_KUSAGE) ? go_key_usage(X509_get_key_usage(cert)) : 0));
   f.emplace_back(str("BasicConstraintsValid"), Value::boolean((flags & EXFLAG_BCONS) != 0));
   f.emplace_back(str("IsCA"), Value::boolean((flags & EXFLAG_CA) != 0));
   long pathlen = X509_get_pathlen(cert);
   f.emplace_back(str("MaxPathLen"), Value::integer(pathlen >= 0 ? pathlen : -1));
   EVP_PKEY* pub = X509_get0_pubkey(cert);
   f.emplace_back(str("PublicKeyAlgorithm"), Value::integer(public_key_algorithm(pub)));
-  auto* gens = static_cast<GENERAL_NAMES*>(X509_get_ext_d2i(cert, NID_subject_alt_name, nullptr, nullptr));
+  auto* gens =
+      static_cast<GENERAL_NAMES*>(X509_get_ext_d2i(cert, NID_subject_alt_name, nullptr, nullptr));
   SubjectAltNames san = alt_names(gens);
   GENERAL_NAMES_free(gens);
   f.emplace_back(str("DNSNames"), string_list(san.dns));
@@ -239,7 +281,8 @@ Value certificate_value(X509* cert) {
     exts.push_back(Value::object(
         {{str("Id"), oid_array(X509_EXTENSION_get_object(ext))},
          {str("Critical"), Value::boolean(X509_EXTENSION_get_critical(ext) != 0)},
-         {str("Value"), str(b64(std::string_view(reinterpret_cast<const char*>(data->data), data->length)))}}));
+         {str("Value"),
+          str(b64(std::string_view(reinterpret_cast<const char*>(data->data), data->length)))}}));
   }
   f.emplace_back(str("Extensions"), exts.empty() ? Value::null() : Value::array(std::move(exts)));
   return Value::object(std::move(f));
@@ -292,11 +335,13 @@ Value parse_and_verify(Args a, BuiltinContext&) {
   STACK_OF(X509)* untrusted = sk_X509_new_null();
   for (size_t i = 1; i + 1 < certs.size(); ++i) sk_X509_push(untrusted, certs[i].get());
   X509_STORE_CTX* ctx = X509_STORE_CTX_new();
-  bool ok = X509_STORE_CTX_init(ctx, store, certs.back().get(), untrusted) == 1 && X509_verify_cert(ctx) == 1;
+  bool ok = X509_STORE_CTX_init(ctx, store, certs.back().get(), untrusted) == 1 &&
+            X509_verify_cert(ctx) == 1;
   std::vector<Value> out;
   if (ok) {
     STACK_OF(X509)* chain = X509_STORE_CTX_get1_chain(ctx);
-    for (int i = 0; i < sk_X509_num(chain); ++i) out.push_back(certificate_value(sk_X509_value(chain, i)));
+    for (int i = 0; i < sk_X509_num(chain); ++i)
+      out.push_back(certificate_value(sk_X509_value(chain, i)));
     sk_X509_pop_free(chain, X509_free);
   }
   X509_STORE_CTX_free(ctx);
@@ -374,7 +419,10 @@ std::optional<Value> private_jwk(EVP_PKEY* k) {
     size_t len = 0;
     EVP_PKEY_get_utf8_string_param(k, OSSL_PKEY_PARAM_GROUP_NAME, group, sizeof group, &len);
     std::string g = group;
-    std::string crv = g == "prime256v1" ? "P-256" : g == "secp384r1" ? "P-384" : g == "secp521r1" ? "P-521" : g;
+    std::string crv = g == "prime256v1"  ? "P-256"
+                      : g == "secp384r1" ? "P-384"
+                      : g == "secp521r1" ? "P-521"
+                                         : g;
     return Value::object({{str("kty"), str("EC")},
                           {str("crv"), str(crv)},
                           {str("x"), str(bn_param(k, OSSL_PKEY_PARAM_EC_PUB_X))},
@@ -387,7 +435,9 @@ std::optional<Value> private_jwk(EVP_PKEY* k) {
     EVP_PKEY_get_raw_private_key(k, reinterpret_cast<unsigned char*>(priv.data()), &n);
     n = 32;
     EVP_PKEY_get_raw_public_key(k, reinterpret_cast<unsigned char*>(pub.data()), &n);
-    return Value::object({{str("kty"), str("OKP")}, {str("crv"), str("Ed25519")}, {str("x"), str(b64url(pub))},
+    return Value::object({{str("kty"), str("OKP")},
+                          {str("crv"), str("Ed25519")},
+                          {str("x"), str(b64url(pub))},
                           {str("d"), str(b64url(priv))}});
   }
   return std::nullopt;
@@ -409,7 +459,8 @@ Value parse_rsa_private_key(Args a, BuiltinContext&) {
   auto blocks = pem_blocks(m.bytes);
   if (blocks.empty()) fail(fn, "failed to parse PEM block containing the key");
   Pkey k = private_key_from_block(blocks[0]);
-  if (!k || EVP_PKEY_get_base_id(k.get()) != EVP_PKEY_RSA) fail(fn, "failed to parse an RSA private key");
+  if (!k || EVP_PKEY_get_base_id(k.get()) != EVP_PKEY_RSA)
+    fail(fn, "failed to parse an RSA private key");
   return *private_jwk(k.get());
 }
 
@@ -459,7 +510,8 @@ Value parse_keypair(Args a, BuiltinContext&) {
 
 void register_x509_builtins(Registry& r) {
   def(r, "crypto.x509.parse_certificates", {kString}, parse_certificates, {kArray});
-  def(r, "crypto.x509.parse_and_verify_certificates", {kString}, parse_and_verify, {kArray, false, true});
+  def(r, "crypto.x509.parse_and_verify_certificates", {kString}, parse_and_verify,
+      {kArray, false, true});
   def(r, "crypto.x509.parse_certificate_request", {kString}, parse_certificate_request, {kObject});
   def(r, "crypto.x509.parse_keypair", {kString, kString}, parse_keypair, {kObject});
   def(r, "crypto.x509.parse_rsa_private_key", {kString}, parse_rsa_private_key, {kObject});

@@ -32,9 +32,11 @@ Value convert(const YAML::Node& node, int depth) {
   if (depth > 1000) throw std::runtime_error("yaml: exceeded max depth");
   switch (node.Type()) {
     case YAML::NodeType::Null:
-    case YAML::NodeType::Undefined: return Value::null();
+    case YAML::NodeType::Undefined:
+      return Value::null();
     case YAML::NodeType::Scalar:
-      if (node.Tag() == "!" || node.Tag() == "tag:yaml.org,2002:str") return Value::string(node.Scalar());
+      if (node.Tag() == "!" || node.Tag() == "tag:yaml.org,2002:str")
+        return Value::string(node.Scalar());
       return plain_scalar(node.Scalar());
     case YAML::NodeType::Sequence: {
       std::vector<Value> items;
@@ -46,7 +48,8 @@ Value convert(const YAML::Node& node, int depth) {
       for (const auto& kv : node) {
         // JSON objects only have string keys; other scalar keys keep their text.
         const YAML::Node& k = kv.first;
-        if (!k.IsScalar()) throw std::runtime_error("yaml: non-scalar mapping key is not supported");
+        if (!k.IsScalar())
+          throw std::runtime_error("yaml: non-scalar mapping key is not supported");
         entries.emplace_back(Value::string(k.Scalar()), convert(kv.second, depth + 1));
       }
       return Value::object(std::move(entries));
@@ -66,15 +69,23 @@ std::string go_wording(const std::string& msg) {
 
 void emit(YAML::Emitter& out, const Value& v) {
   switch (v.kind()) {
-    case Kind::Null: out << YAML::Null; break;
-    case Kind::Boolean: out << (v.as_bool() ? "true" : "false"); break;
-    case Kind::Number: out << v.number_text(); break;
+    case Kind::Null:
+      out << YAML::Null;
+      break;
+    case Kind::Boolean:
+      out << (v.as_bool() ? "true" : "false");
+      break;
+    case Kind::Number:
+      out << v.number_text();
+      break;
     case Kind::String: {
       const std::string& s = v.as_string();
       // Quote strings that would read back as another type.
       Value back = plain_scalar(s);
-      if (!back.is_string() || s.empty()) out << YAML::DoubleQuoted << s;
-      else out << s;
+      if (!back.is_string() || s.empty())
+        out << YAML::DoubleQuoted << s;
+      else
+        out << s;
       break;
     }
     case Kind::Array:

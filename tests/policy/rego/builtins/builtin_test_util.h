@@ -22,12 +22,21 @@ inline const Registry& library() {
 }
 
 // A JSON document as a value.
-inline Value J(std::string_view json) { return Value::from_json(json); }
-inline Value S(std::vector<Value> items) { return Value::set(std::move(items)); }
-inline Value Str(std::string s) { return Value::string(std::move(s)); }
-inline Value I(int64_t i) { return Value::integer(i); }
+inline Value J(std::string_view json) {
+  return Value::from_json(json);
+}
+inline Value S(std::vector<Value> items) {
+  return Value::set(std::move(items));
+}
+inline Value Str(std::string s) {
+  return Value::string(std::move(s));
+}
+inline Value I(int64_t i) {
+  return Value::integer(i);
+}
 
-inline BuiltinResult call_with(BuiltinContext& ctx, std::string_view name, std::vector<Value> args) {
+inline BuiltinResult call_with(BuiltinContext& ctx, std::string_view name,
+                               std::vector<Value> args) {
   const Builtin* b = library().find(name);
   if (!b) {
     ADD_FAILURE() << "no built-in " << name;

@@ -43,7 +43,8 @@ TEST(ObjectBuiltins, Subset) {
   EXPECT_EQ(okj("object.subset", {super, J(R"({"a":5,"n":{"x":10,"arr":[7,8]}})")}), "true");
   EXPECT_EQ(okj("object.subset", {super, J(R"({"a":5,"n":{"arr":[6,8]}})")}), "false");
   EXPECT_EQ(okj("object.subset", {J("[1,2,3,4]"), S({I(4), I(2)})}), "true");
-  EXPECT_EQ(okj("object.subset", {S({I(1), S({Str("a"), Str("b")})}), S({S({Str("a")})})}), "false");
+  EXPECT_EQ(okj("object.subset", {S({I(1), S({Str("a"), Str("b")})}), S({S({Str("a")})})}),
+            "false");
   EXPECT_EQ(err("object.subset", {S({I(1)}), J("[1]")}).code, "eval_type_error");
 }
 

@@ -7,24 +7,32 @@ TEST(NetBuiltins, ContainsAndIntersects) {
   EXPECT_EQ(okj("net.cidr_contains", {Str("10.0.0.0/8"), Str("10.1.0.0/24")}), "true");
   EXPECT_EQ(okj("net.cidr_contains", {Str("172.17.0.0/24"), Str("172.17.0.0/16")}), "false");
   EXPECT_EQ(okj("net.cidr_contains", {Str("10.0.0.0/8"), Str("10.1.2.3")}), "true");
-  EXPECT_EQ(okj("net.cidr_contains", {Str("2001:4860:4860::8888/32"), Str("2001:4860:4860:1234::8888/40")}), "true");
+  EXPECT_EQ(okj("net.cidr_contains",
+                {Str("2001:4860:4860::8888/32"), Str("2001:4860:4860:1234::8888/40")}),
+            "true");
   EXPECT_EQ(okj("net.cidr_contains", {Str("2001:4860::/32"), Str("10.0.0.1")}), "false");
   EXPECT_EQ(okj("net.cidr_intersects", {Str("192.168.1.0/25"), Str("192.168.1.64/25")}), "true");
   EXPECT_EQ(okj("net.cidr_intersects", {Str("192.168.1.0/24"), Str("192.168.2.0/24")}), "false");
   EXPECT_EQ(err("net.cidr_contains", {Str("not-a-cidr"), Str("1.2.3.4")}).message,
             "net.cidr_contains: invalid CIDR address: not-a-cidr");
-  EXPECT_EQ(err("net.cidr_intersects", {Str("192.168.1.0/28"), Str("1.2.3.4")}).code, "eval_builtin_error");
-  EXPECT_EQ(err("net.cidr_contains", {Str("10.0.0.0/8"), Str("010.1.2.3")}).code, "eval_builtin_error");
+  EXPECT_EQ(err("net.cidr_intersects", {Str("192.168.1.0/28"), Str("1.2.3.4")}).code,
+            "eval_builtin_error");
+  EXPECT_EQ(err("net.cidr_contains", {Str("10.0.0.0/8"), Str("010.1.2.3")}).code,
+            "eval_builtin_error");
 }
 
 TEST(NetBuiltins, ContainsMatchesKeys) {
-  EXPECT_EQ(okj("net.cidr_contains_matches", {J(R"([["1.1.2.0/24", 1], "1.1.1.0/24"])"), J(R"(["1.1.1.1", "1.1.2.1"])")}),
+  EXPECT_EQ(okj("net.cidr_contains_matches",
+                {J(R"([["1.1.2.0/24", 1], "1.1.1.0/24"])"), J(R"(["1.1.1.1", "1.1.2.1"])")}),
             "[[0,1],[1,0]]");
-  EXPECT_EQ(okj("net.cidr_contains_matches", {J(R"({"k1": "1.1.1.1/24", "k2": ["1.1.1.2/24", 1]})"), Str("1.1.1.128")}),
+  EXPECT_EQ(okj("net.cidr_contains_matches",
+                {J(R"({"k1": "1.1.1.1/24", "k2": ["1.1.1.2/24", 1]})"), Str("1.1.1.128")}),
             R"([["k1","1.1.1.128"],["k2","1.1.1.128"]])");
-  EXPECT_EQ(err("net.cidr_contains_matches", {J(R"(["1.1.2.0/24"])"), J(R"(["1.1.1.1", 1])")}).message,
-            "net.cidr_contains_matches: operand 2: element must be string or non-empty array");
-  EXPECT_EQ(err("net.cidr_contains_matches", {J(R"(["1.1.2.0/24"])"), S({J("[]")})}).code, "eval_builtin_error");
+  EXPECT_EQ(
+      err("net.cidr_contains_matches", {J(R"(["1.1.2.0/24"])"), J(R"(["1.1.1.1", 1])")}).message,
+      "net.cidr_contains_matches: operand 2: element must be string or non-empty array");
+  EXPECT_EQ(err("net.cidr_contains_matches", {J(R"(["1.1.2.0/24"])"), S({J("[]")})}).code,
+            "eval_builtin_error");
 }
 
 TEST(NetBuiltins, ExpandValidMerge) {
@@ -38,15 +46,19 @@ TEST(NetBuiltins, ExpandValidMerge) {
   EXPECT_EQ(okj("net.cidr_is_valid", {I(1)}), "false");
   auto merge = [](const char* list) { return okj("net.cidr_merge", {J(list)}); };
   EXPECT_EQ(merge(R"(["192.0.128.0/24", "192.0.129.0/24"])"), R"(["192.0.128.0/23"])");
-  EXPECT_EQ(merge(R"(["192.0.2.112/30", "192.0.2.116/31", "192.0.2.118/31"])"), R"(["192.0.2.112/29"])");
+  EXPECT_EQ(merge(R"(["192.0.2.112/30", "192.0.2.116/31", "192.0.2.118/31"])"),
+            R"(["192.0.2.112/29"])");
   EXPECT_EQ(merge(R"(["192.0.2.112/31", "192.0.2.116/31", "192.0.2.118/31"])"),
             R"(["192.0.2.112/31","192.0.2.116/30"])");
-  EXPECT_EQ(merge(R"(["fe80::/120", "192.0.2.0/24", "192.0.3.0/24", "192.0.4.0/25", "192.0.4.128/25"])"),
-            R"(["192.0.2.0/23","192.0.4.0/24","fe80::/120"])");
+  EXPECT_EQ(
+      merge(R"(["fe80::/120", "192.0.2.0/24", "192.0.3.0/24", "192.0.4.0/25", "192.0.4.128/25"])"),
+      R"(["192.0.2.0/23","192.0.4.0/24","fe80::/120"])");
   EXPECT_EQ(merge(R"(["::/0", "::192.0.2.0/124", "ff00::101/128"])"), R"(["::/0"])");
   EXPECT_EQ(merge(R"(["192.0.2.112", "192.0.2.116/31"])"), R"(["192.0.2.0/24"])");
-  EXPECT_EQ(merge(R"(["2601:600:8a80:207e:a57d:7567:e2c9:e7b3/64", "2601:600:8a80:207e:a57d:7567:e2c9:e7b3/128"])"),
-            R"(["2601:600:8a80:207e::/64"])");
+  EXPECT_EQ(
+      merge(
+          R"(["2601:600:8a80:207e:a57d:7567:e2c9:e7b3/64", "2601:600:8a80:207e:a57d:7567:e2c9:e7b3/128"])"),
+      R"(["2601:600:8a80:207e::/64"])");
   EXPECT_EQ(merge("[]"), "[]");
   EXPECT_EQ(err("net.cidr_merge", {J(R"(["2601:600::1"])")}).message,
             "net.cidr_merge: IPv6 invalid: needs prefix length");
@@ -67,8 +79,10 @@ TEST(UnitsBuiltins, ParseIsExact) {
   EXPECT_EQ(parse("1e-2"), "0.01");
   EXPECT_EQ(parse("1G"), "1000000000");
   EXPECT_EQ(err("units.parse", {Str("")}).message, "units.parse: no amount provided");
-  EXPECT_EQ(err("units.parse", {Str("0.0.0")}).message, "units.parse: could not parse amount to a number");
-  EXPECT_EQ(err("units.parse", {Str(" 327Mi ")}).message, "units.parse: spaces not allowed in resource strings");
+  EXPECT_EQ(err("units.parse", {Str("0.0.0")}).message,
+            "units.parse: could not parse amount to a number");
+  EXPECT_EQ(err("units.parse", {Str(" 327Mi ")}).message,
+            "units.parse: spaces not allowed in resource strings");
   EXPECT_EQ(err("units.parse", {Str("5Q")}).code, "eval_builtin_error");
 }
 
@@ -83,7 +97,8 @@ TEST(UnitsBuiltins, ParseBytes) {
   EXPECT_EQ(bytes("10eib"), "11529215046068469760");
   EXPECT_EQ(bytes("12345"), "12345");
   EXPECT_EQ(bytes("5E"), "5000000000000000000");
-  EXPECT_EQ(err("units.parse_bytes", {Str("GB")}).message, "units.parse_bytes: no byte amount provided");
+  EXPECT_EQ(err("units.parse_bytes", {Str("GB")}).message,
+            "units.parse_bytes: no byte amount provided");
   EXPECT_EQ(err("units.parse_bytes", {Str(".5.2")}).message,
             "units.parse_bytes: could not parse byte amount to a number");
   EXPECT_EQ(err("units.parse_bytes", {Str("100 kb")}).message,
@@ -107,11 +122,14 @@ TEST(SemverBuiltins, CompareAndValidate) {
 }
 
 TEST(UuidBuiltins, ParseVersions) {
-  EXPECT_EQ(okj("uuid.parse", {Str("{00000000-0000-4000-8000-000000000000}")}), R"({"variant":"RFC4122","version":4})");
-  EXPECT_EQ(okj("uuid.parse", {Str("6bea8ef2d3d33cd184e09bab06a52ece")}), R"({"variant":"RFC4122","version":3})");
-  EXPECT_EQ(okj("uuid.parse", {Str("urn:uuid:000003e8-48b9-21ee-b200-325096b39f47")}),
-            R"({"clocksequence":12800,"domain":"Person","id":1000,"macvariables":"local:unicast",)"
-            R"("nodeid":"32-50-96-b3-9f-47","time":1693566990121469600,"variant":"RFC4122","version":2})");
+  EXPECT_EQ(okj("uuid.parse", {Str("{00000000-0000-4000-8000-000000000000}")}),
+            R"({"variant":"RFC4122","version":4})");
+  EXPECT_EQ(okj("uuid.parse", {Str("6bea8ef2d3d33cd184e09bab06a52ece")}),
+            R"({"variant":"RFC4122","version":3})");
+  EXPECT_EQ(
+      okj("uuid.parse", {Str("urn:uuid:000003e8-48b9-21ee-b200-325096b39f47")}),
+      R"({"clocksequence":12800,"domain":"Person","id":1000,"macvariables":"local:unicast",)"
+      R"("nodeid":"32-50-96-b3-9f-47","time":1693566990121469600,"variant":"RFC4122","version":2})");
   EXPECT_EQ(err("uuid.parse", {Str("not-a-uuid")}).code, "eval_builtin_error");
   EXPECT_EQ(err("uuid.parse", {I(123)}).code, "eval_type_error");
 }
@@ -149,12 +167,16 @@ TEST(CryptoBuiltins, DigestsAndHmacs) {
             R"("ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad")");
   EXPECT_EQ(okj("crypto.hmac.sha256", {Str("foo"), Str("bar")}),
             R"("147933218aaabc0b8b10a2b3a5c34684c8d94341bcf10a4736dc7270f7741851")");
-  EXPECT_EQ(okj("crypto.hmac.md5", {Str("foo"), Str("bar")}), R"("31b6db9e5eb4addb42f1a6ca07367adc")");
-  EXPECT_EQ(okj("crypto.hmac.sha1", {Str("foo"), Str("bar")}), R"("85d155c55ed286a300bd1cf124de08d87e914f3a")");
-  EXPECT_EQ(ok("crypto.hmac.sha512", {Str("foo"), Str("bar")}).as_string().substr(0, 16), "24257d7210582a65");
+  EXPECT_EQ(okj("crypto.hmac.md5", {Str("foo"), Str("bar")}),
+            R"("31b6db9e5eb4addb42f1a6ca07367adc")");
+  EXPECT_EQ(okj("crypto.hmac.sha1", {Str("foo"), Str("bar")}),
+            R"("85d155c55ed286a300bd1cf124de08d87e914f3a")");
+  EXPECT_EQ(ok("crypto.hmac.sha512", {Str("foo"), Str("bar")}).as_string().substr(0, 16),
+            "24257d7210582a65");
   EXPECT_EQ(okj("crypto.hmac.equal", {Str("abc"), Str("abc")}), "true");
   EXPECT_EQ(okj("crypto.hmac.equal", {Str("abc"), Str("ab")}), "false");
-  EXPECT_EQ(err("crypto.sha256", {I(1)}).message, "crypto.sha256: operand 1 must be string but got number");
+  EXPECT_EQ(err("crypto.sha256", {I(1)}).message,
+            "crypto.sha256: operand 1 must be string but got number");
 }
 
 }  // namespace
@@ -172,7 +194,8 @@ TEST(NetworkBuiltins, DeclaredButDisabled) {
   EXPECT_EQ(e.message, R"(http.send: invalid request parameters(s): {"bad_key"})");
   EXPECT_EQ(err("http.send", {J(R"({"method": "get"})")}).message,
             R"(http.send: missing required request parameters(s): {"url"})");
-  EXPECT_NE(err("net.lookup_ip_addr", {Str("localhost")}).message.find("disabled"), std::string::npos);
+  EXPECT_NE(err("net.lookup_ip_addr", {Str("localhost")}).message.find("disabled"),
+            std::string::npos);
   EXPECT_EQ(okj("opa.runtime", {}), "{}");
 }
 

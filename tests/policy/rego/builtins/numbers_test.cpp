@@ -74,7 +74,8 @@ TEST(AggregateBuiltins, MaxMinSort) {
   EXPECT_EQ(okj("sort", {J("[4,3,2,1]")}), "[1,2,3,4]");
   EXPECT_EQ(okj("sort", {J(R"(["b", 1, null, [0]])")}), R"([null,1,"b",[0]])");
   EXPECT_EQ(okj("sort", {S({I(3), I(1)})}), "[1,3]");
-  EXPECT_EQ(err("sort", {Str("x")}).message, "sort: operand 1 must be one of {array, set} but got string");
+  EXPECT_EQ(err("sort", {Str("x")}).message,
+            "sort: operand 1 must be one of {array, set} but got string");
 }
 
 TEST(TypeBuiltins, IsAndTypeName) {

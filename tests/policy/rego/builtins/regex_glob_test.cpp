@@ -44,10 +44,17 @@ TEST(RegexBuiltins, SplitMatchesGoQuirks) {
 }
 
 TEST(RegexBuiltins, TemplateMatch) {
-  EXPECT_EQ(okj("regex.template_match", {Str("urn:foo:{.*}"), Str("urn:foo:bar:baz"), Str("{"), Str("}")}), "true");
-  EXPECT_EQ(okj("regex.template_match", {Str("urn:foo.bar:{[0-9]{2}}"), Str("urn:foo.bar:42"), Str("{"), Str("}")}), "true");
-  EXPECT_EQ(okj("regex.template_match", {Str("urn:foo.bar:<[0-9]+>"), Str("urn:fooxbar:4"), Str("<"), Str(">")}), "false");
-  EXPECT_EQ(err("regex.template_match", {Str("a{b"), Str("ab"), Str("{"), Str("}")}).code, "eval_builtin_error");
+  EXPECT_EQ(okj("regex.template_match",
+                {Str("urn:foo:{.*}"), Str("urn:foo:bar:baz"), Str("{"), Str("}")}),
+            "true");
+  EXPECT_EQ(okj("regex.template_match",
+                {Str("urn:foo.bar:{[0-9]{2}}"), Str("urn:foo.bar:42"), Str("{"), Str("}")}),
+            "true");
+  EXPECT_EQ(okj("regex.template_match",
+                {Str("urn:foo.bar:<[0-9]+>"), Str("urn:fooxbar:4"), Str("<"), Str(">")}),
+            "false");
+  EXPECT_EQ(err("regex.template_match", {Str("a{b"), Str("ab"), Str("{"), Str("}")}).code,
+            "eval_builtin_error");
 }
 
 TEST(RegexBuiltins, GlobsIntersect) {

@@ -128,8 +128,7 @@ TEST(StringBuiltins, RenderTemplateSubset) {
                 {Str("{{range $i, $name := .names}}{{if $i}},{{end}}hello {{$name}}{{end}}"),
                  J(R"({"names": ["rohan", "john doe"]})")}),
             R"("hello rohan,hello john doe")");
-  EXPECT_EQ(okj("strings.render_template", {Str("a {{.missing}}"), J("{}")}),
-            R"("a <undefined>")");
+  EXPECT_EQ(okj("strings.render_template", {Str("a {{.missing}}"), J("{}")}), R"("a <undefined>")");
   auto e = err("strings.render_template", {Str("{{if .x}}"), J("{}")});
   EXPECT_EQ(e.code, "eval_builtin_error");
 }

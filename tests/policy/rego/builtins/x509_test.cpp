@@ -10,8 +10,8 @@
 namespace mcpgw::policy::rego::testing {
 namespace {
 
-using builtins::Base64Alphabet;
 using builtins::base64_encode;
+using builtins::Base64Alphabet;
 
 std::string bio_text(BIO* bio) {
   char* data = nullptr;
@@ -60,7 +60,8 @@ void add_ext(X509* cert, X509* issuer, int nid, const char* value) {
 }
 
 // A certificate for `cn`, signed by `issuer` (self-signed when null).
-void issue(Issued& out, const char* cn, const Issued* issuer, const char* san, bool ca, long serial) {
+void issue(Issued& out, const char* cn, const Issued* issuer, const char* san, bool ca,
+           long serial) {
   out.key = EVP_RSA_gen(2048);
   out.cert = X509_new();
   X509_set_version(out.cert, 2);
@@ -69,24 +70,31 @@ void issue(Issued& out, const char* cn, const Issued* issuer, const char* san, b
   X509_gmtime_adj(X509_getm_notAfter(out.cert), 3600L * 24 * 365);
   X509_set_pubkey(out.cert, out.key);
   X509_NAME* name = X509_get_subject_name(out.cert);
-  X509_NAME_add_entry_by_txt(name, "C", MBSTRING_ASC, reinterpret_cast<const unsigned char*>("SE"), -1, -1, 0);
-  X509_NAME_add_entry_by_txt(name, "O", MBSTRING_ASC, reinterpret_cast<const unsigned char*>("mcpgw"), -1, -1, 0);
-  X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_ASC, reinterpret_cast<const unsigned char*>(cn), -1, -1, 0);
+  X509_NAME_add_entry_by_txt(name, "C", MBSTRING_ASC, reinterpret_cast<const unsigned char*>("SE"),
+                             -1, -1, 0);
+  X509_NAME_add_entry_by_txt(name, "O", MBSTRING_ASC,
+                             reinterpret_cast<const unsigned char*>("mcpgw"), -1, -1, 0);
+  X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_ASC, reinterpret_cast<const unsigned char*>(cn),
+                             -1, -1, 0);
   X509_set_issuer_name(out.cert, issuer ? X509_get_subject_name(issuer->cert) : name);
   X509* signer_cert = issuer ? issuer->cert : out.cert;
   add_ext(out.cert, signer_cert, NID_basic_constraints, ca ? "critical,CA:TRUE" : "CA:FALSE");
-  add_ext(out.cert, signer_cert, NID_key_usage, ca ? "critical,keyCertSign,cRLSign" : "digitalSignature,keyEncipherment");
+  add_ext(out.cert, signer_cert, NID_key_usage,
+          ca ? "critical,keyCertSign,cRLSign" : "digitalSignature,keyEncipherment");
   if (san) add_ext(out.cert, signer_cert, NID_subject_alt_name, san);
   X509_sign(out.cert, issuer ? issuer->key : out.key, EVP_sha256());
 }
 
-std::string b64(const std::string& s) { return base64_encode(s, Base64Alphabet::Standard, true); }
+std::string b64(const std::string& s) {
+  return base64_encode(s, Base64Alphabet::Standard, true);
+}
 
 TEST(X509Builtins, ParseCertificatesFromPemBase64AndDer) {
   Issued root, leaf;
   issue(root, "Test Root CA", nullptr, nullptr, true, 1);
-  issue(leaf, "leaf.example", &root, "DNS:leaf.example,DNS:alt.example,URI:spiffe://example.com/opa,IP:10.0.0.1",
-        false, 12345678901234567);
+  issue(leaf, "leaf.example", &root,
+        "DNS:leaf.example,DNS:alt.example,URI:spiffe://example.com/opa,IP:10.0.0.1", false,
+        12345678901234567);
   std::string chain = leaf.pem() + root.pem();
   for (const auto& input : {chain, b64(chain), b64(leaf.der() + root.der())}) {
     auto certs = ok("crypto.x509.parse_certificates", {Str(input)});
@@ -101,14 +109,17 @@ TEST(X509Builtins, ParseCertificatesFromPemBase64AndDer) {
     EXPECT_EQ(c.find("SerialNumber")->to_json(), "12345678901234567");
     EXPECT_EQ(c.find("Version")->to_json(), "3");
     EXPECT_EQ(c.find("IsCA")->to_json(), "false");
-    EXPECT_EQ(c.find("KeyUsage")->to_json(), "5");  // digitalSignature | keyEncipherment in Go's bits
+    EXPECT_EQ(c.find("KeyUsage")->to_json(),
+              "5");  // digitalSignature | keyEncipherment in Go's bits
     EXPECT_EQ(c.find("Raw")->as_string(), b64(leaf.der()));
     const Value& r = certs.items()[1];
     EXPECT_TRUE(r.find("URIStrings")->is_null());
     EXPECT_EQ(r.find("IsCA")->to_json(), "true");
   }
-  EXPECT_NE(err("crypto.x509.parse_certificates", {Str("foobar")}).message.find("illegal base64"), std::string::npos);
-  EXPECT_NE(err("crypto.x509.parse_certificates", {Str(b64("badstring"))}).message.find("x509: malformed certificate"),
+  EXPECT_NE(err("crypto.x509.parse_certificates", {Str("foobar")}).message.find("illegal base64"),
+            std::string::npos);
+  EXPECT_NE(err("crypto.x509.parse_certificates", {Str(b64("badstring"))})
+                .message.find("x509: malformed certificate"),
             std::string::npos);
 }
 
@@ -118,12 +129,15 @@ TEST(X509Builtins, ParseAndVerifyChecksTheChain) {
   issue(inter, "Intermediate", &root, nullptr, true, 2);
   issue(leaf, "leaf.example", &inter, "DNS:leaf.example", false, 3);
   issue(stranger, "Other Root", nullptr, nullptr, true, 4);
-  auto good = ok("crypto.x509.parse_and_verify_certificates", {Str(root.pem() + inter.pem() + leaf.pem())});
+  auto good =
+      ok("crypto.x509.parse_and_verify_certificates", {Str(root.pem() + inter.pem() + leaf.pem())});
   EXPECT_EQ(good.items()[0].to_json(), "true");
   ASSERT_EQ(good.items()[1].size(), 3u);
-  EXPECT_EQ(good.items()[1].items()[0].find("Subject")->find("CommonName")->as_string(), "leaf.example");
+  EXPECT_EQ(good.items()[1].items()[0].find("Subject")->find("CommonName")->as_string(),
+            "leaf.example");
   EXPECT_EQ(good.items()[1].items()[2].find("Subject")->find("CommonName")->as_string(), "Root");
-  auto bad = ok("crypto.x509.parse_and_verify_certificates", {Str(stranger.pem() + inter.pem() + leaf.pem())});
+  auto bad = ok("crypto.x509.parse_and_verify_certificates",
+                {Str(stranger.pem() + inter.pem() + leaf.pem())});
   EXPECT_EQ(bad.to_json(), "[false,[]]");
   EXPECT_EQ(okj("crypto.x509.parse_and_verify_certificates", {Str("garbage")}), "[false,[]]");
 }
@@ -133,9 +147,11 @@ TEST(X509Builtins, CertificateRequest) {
   X509_REQ* req = X509_REQ_new();
   X509_REQ_set_pubkey(req, key);
   X509_NAME* name = X509_REQ_get_subject_name(req);
-  X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_ASC, reinterpret_cast<const unsigned char*>("example.com"), -1, -1, 0);
+  X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_ASC,
+                             reinterpret_cast<const unsigned char*>("example.com"), -1, -1, 0);
   STACK_OF(X509_EXTENSION)* exts = sk_X509_EXTENSION_new_null();
-  sk_X509_EXTENSION_push(exts, X509V3_EXT_conf_nid(nullptr, nullptr, NID_subject_alt_name, "DNS:example.com"));
+  sk_X509_EXTENSION_push(
+      exts, X509V3_EXT_conf_nid(nullptr, nullptr, NID_subject_alt_name, "DNS:example.com"));
   X509_REQ_add_extensions(req, exts);
   sk_X509_EXTENSION_pop_free(exts, X509_EXTENSION_free);
   X509_REQ_sign(req, key, EVP_sha256());
@@ -149,10 +165,12 @@ TEST(X509Builtins, CertificateRequest) {
     EXPECT_EQ(csr.find("Subject")->find("CommonName")->as_string(), "example.com");
     EXPECT_EQ(csr.find("DNSNames")->to_json(), R"(["example.com"])");
   }
-  EXPECT_NE(err("crypto.x509.parse_certificate_request", {Str(b64("badstring"))}).message.find("asn1: structure error"),
+  EXPECT_NE(err("crypto.x509.parse_certificate_request", {Str(b64("badstring"))})
+                .message.find("asn1: structure error"),
             std::string::npos);
-  EXPECT_NE(err("crypto.x509.parse_certificate_request", {Str("foobar")}).message.find("illegal base64"),
-            std::string::npos);
+  EXPECT_NE(
+      err("crypto.x509.parse_certificate_request", {Str("foobar")}).message.find("illegal base64"),
+      std::string::npos);
 }
 
 TEST(X509Builtins, KeysAndKeyPairs) {
@@ -161,22 +179,28 @@ TEST(X509Builtins, KeysAndKeyPairs) {
   auto pair = ok("crypto.x509.parse_keypair", {Str(cert.pem()), Str(cert.key_pem(false))});
   EXPECT_EQ(pair.find("Certificate")->items()[0].as_string(), b64(cert.der()));
   EXPECT_EQ(pair.find("PrivateKey")->find("kty")->as_string(), "RSA");
-  auto b64pair = ok("crypto.x509.parse_keypair", {Str(b64(cert.pem())), Str(b64(cert.key_pem(true)))});
+  auto b64pair =
+      ok("crypto.x509.parse_keypair", {Str(b64(cert.pem())), Str(b64(cert.key_pem(true)))});
   EXPECT_EQ(b64pair.find("Certificate")->items()[0].as_string(), b64(cert.der()));
   Issued other;
   issue(other, "other", nullptr, nullptr, false, 10);
-  EXPECT_NE(err("crypto.x509.parse_keypair", {Str(cert.pem()), Str(other.key_pem(false))}).message.find("does not match"),
+  EXPECT_NE(err("crypto.x509.parse_keypair", {Str(cert.pem()), Str(other.key_pem(false))})
+                .message.find("does not match"),
             std::string::npos);
 
   auto jwk = ok("crypto.x509.parse_rsa_private_key", {Str(cert.key_pem(true))});
-  for (const char* field : {"kty", "n", "e", "d", "p", "q", "dp", "dq", "qi"}) EXPECT_TRUE(jwk.find(field)) << field;
+  for (const char* field : {"kty", "n", "e", "d", "p", "q", "dp", "dq", "qi"})
+    EXPECT_TRUE(jwk.find(field)) << field;
   EXPECT_EQ(jwk.find("e")->as_string(), "AQAB");
   // The JWK signs tokens that the certificate verifies.
   auto token = ok("io.jwt.encode_sign", {J(R"({"alg":"RS256"})"), J(R"({"a":1})"), jwk});
   EXPECT_EQ(okj("io.jwt.verify_rs256", {token, Str(cert.pem())}), "true");
-  EXPECT_NE(err("crypto.x509.parse_rsa_private_key", {Str("invalid")}).message.find("illegal base64"), std::string::npos);
+  EXPECT_NE(
+      err("crypto.x509.parse_rsa_private_key", {Str("invalid")}).message.find("illegal base64"),
+      std::string::npos);
 
-  EXPECT_EQ(ok("crypto.parse_private_keys", {Str(cert.key_pem(true) + other.key_pem(false))}).size(), 2u);
+  EXPECT_EQ(
+      ok("crypto.parse_private_keys", {Str(cert.key_pem(true) + other.key_pem(false))}).size(), 2u);
   EXPECT_EQ(okj("crypto.parse_private_keys", {Str("nope")}), "[]");
   EXPECT_EQ(okj("crypto.parse_private_keys", {Str("")}), "null");
 }
