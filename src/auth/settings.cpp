@@ -146,10 +146,26 @@ Settings load_settings(const YAML::Node& node) {
   Settings s;
   if (!node.IsDefined() || node.IsNull()) return s;
   check_keys(node, "auth",
-             {"resource", "resource_metadata_url", "resource_name", "issuers", "api_keys",
-              "required_scopes", "method_scopes", "tool_scopes", "scopes_supported", "role_mapping",
-              "algorithms", "leeway", "max_token_bytes", "cache_max_entries", "cache_max_ttl",
-              "jwks_refresh_interval", "jwks_min_refresh_interval", "http_timeout", "tls_ca_file"});
+             {"resource",
+              "resource_metadata_url",
+              "resource_name",
+              "issuers",
+              "api_keys",
+              "required_scopes",
+              "method_scopes",
+              "tool_scopes",
+              "scopes_supported",
+              "role_mapping",
+              "algorithms",
+              "leeway",
+              "max_token_bytes",
+              "cache_max_entries",
+              "cache_max_ttl",
+              "jwks_refresh_interval",
+              "jwks_min_refresh_interval",
+              "http_timeout",
+              "tls_ca_file",
+              "upstreams"});
   s.enabled = true;
   if (!node["resource"])
     fail(node, "auth.resource", "required (this gateway's URL, e.g. http://127.0.0.1:8080/mcp)");

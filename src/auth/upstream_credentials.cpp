@@ -1,0 +1,167 @@
+#include "auth/upstream_credentials.h"
+
+#include <yaml-cpp/yaml.h>
+
+#include <cstdlib>
+#include <nlohmann/json.hpp>
+
+#include "auth/http_fetch.h"
+#include "ops/config.h"
+
+namespace mcpgw::auth {
+namespace {
+
+[[noreturn]] void fail(const YAML::Node& node, const std::string& key, const std::string& msg) {
+  throw config::ConfigError(key + ": " + msg + " (line " + std::to_string(node.Mark().line + 1) +
+                            ")");
+}
+
+std::string form_encode(std::string_view s) {
+  static const char* digits = "0123456789ABCDEF";
+  std::string out;
+  for (unsigned char c : s) {
+    if (std::isalnum(c) || c == '-' || c == '.' || c == '_' || c == '~') {
+      out.push_back(static_cast<char>(c));
+    } else {
+      out += {'%', digits[c >> 4], digits[c & 15]};
+    }
+  }
+  return out;
+}
+
+}  // namespace
+
+std::map<std::string, ClientCredentialsSettings> load_upstream_credentials(const YAML::Node& auth) {
+  std::map<std::string, ClientCredentialsSettings> out;
+  if (!auth.IsDefined() || !auth.IsMap() || !auth["upstreams"]) return out;
+  auto ups = auth["upstreams"];
+  if (!ups.IsMap()) fail(ups, "auth.upstreams", "must be a mapping of server name to credentials");
+  for (const auto& kv : ups) {
+    std::string name = kv.first.as<std::string>();
+    std::string path = "auth.upstreams." + name;
+    const YAML::Node& n = kv.second;
+    if (!n.IsMap()) fail(n, path, "must be a mapping");
+    ClientCredentialsSettings s;
+    for (const auto& field : n) {
+      std::string key = field.first.as<std::string>();
+      if (!field.second.IsScalar()) fail(field.second, path + "." + key, "must be a string");
+      std::string value = field.second.as<std::string>();
+      if (value.rfind("${env:", 0) == 0 && value.back() == '}') {
+        std::string var = value.substr(6, value.size() - 7);
+        const char* env = std::getenv(var.c_str());
+        if (!env)
+          fail(field.second, path + "." + key, "environment variable " + var + " is not set");
+        value = env;
+      }
+      if (key == "token_endpoint")
+        s.token_endpoint = value;
+      else if (key == "client_id")
+        s.client_id = value;
+      else if (key == "client_secret")
+        s.client_secret = value;
+      else if (key == "scope")
+        s.scope = value;
+      else if (key == "resource")
+        s.resource = value;
+      else
+        fail(field.first, path + "." + key, "unknown key");
+    }
+    if (s.token_endpoint.rfind("http://", 0) != 0 && s.token_endpoint.rfind("https://", 0) != 0)
+      fail(n, path + ".token_endpoint", "required: the authorization server's token endpoint URL");
+    if (s.client_id.empty()) fail(n, path + ".client_id", "required");
+    out[name] = std::move(s);
+  }
+  return out;
+}
+
+ClientCredentialsToken::ClientCredentialsToken(ClientCredentialsSettings settings)
+    : settings_(std::move(settings)) {}
+
+ClientCredentialsToken::~ClientCredentialsToken() {
+  stop();
+}
+
+void ClientCredentialsToken::start() {
+  std::lock_guard lock(mutex_);
+  if (thread_.joinable() || stopping_) return;
+  thread_ = std::thread([this] { run(); });
+}
+
+void ClientCredentialsToken::stop() {
+  {
+    std::lock_guard lock(mutex_);
+    stopping_ = true;
+  }
+  cv_.notify_all();
+  if (thread_.joinable()) thread_.join();
+}
+
+std::optional<std::string> ClientCredentialsToken::authorization() const {
+  std::lock_guard lock(mutex_);
+  if (token_.empty() || std::chrono::system_clock::now() >= expires_) return std::nullopt;
+  return "Bearer " + token_;
+}
+
+std::string ClientCredentialsToken::last_error() const {
+  std::lock_guard lock(mutex_);
+  return last_error_;
+}
+
+std::string ClientCredentialsToken::refresh_now() {
+  HttpRequest req;
+  req.method = "POST";
+  req.url = settings_.token_endpoint;
+  req.timeout = settings_.http_timeout;
+  req.ca_file = settings_.ca_file;
+  req.headers["Content-Type"] = "application/x-www-form-urlencoded";
+  req.headers["Accept"] = "application/json";
+  // client_secret_post: the widest-supported client authentication for this grant.
+  req.body = "grant_type=client_credentials&client_id=" + form_encode(settings_.client_id);
+  if (!settings_.client_secret.empty())
+    req.body += "&client_secret=" + form_encode(settings_.client_secret);
+  if (!settings_.scope.empty()) req.body += "&scope=" + form_encode(settings_.scope);
+  if (!settings_.resource.empty()) req.body += "&resource=" + form_encode(settings_.resource);
+  auto res = http_fetch(req);
+  std::string error;
+  auto body = nlohmann::json::parse(res.body, nullptr, false);
+  long long expires_in = 0;
+  std::string token;
+  if (res.status != 200) {
+    error = res.error.empty() ? "token endpoint answered HTTP " + std::to_string(res.status)
+                              : res.error;
+    if (body.is_object() && body.contains("error") && body["error"].is_string())
+      error += " (" + body["error"].get<std::string>() + ")";
+  } else if (!body.is_object() || !body.contains("access_token") ||
+             !body["access_token"].is_string()) {
+    error = "token response has no access_token";
+  } else {
+    token = body["access_token"].get<std::string>();
+    expires_in = body.contains("expires_in") && body["expires_in"].is_number_integer()
+                     ? body["expires_in"].get<long long>()
+                     : 300;
+    if (expires_in <= 0) expires_in = 60;
+  }
+  std::lock_guard lock(mutex_);
+  last_error_ = error;
+  auto now_steady = std::chrono::steady_clock::now();
+  if (!error.empty()) {
+    next_refresh_ = now_steady + std::chrono::seconds(5);
+    return error;
+  }
+  token_ = std::move(token);
+  expires_ = std::chrono::system_clock::now() + std::chrono::seconds(expires_in);
+  next_refresh_ = now_steady + std::chrono::seconds(std::max<long long>(1, expires_in * 8 / 10));
+  return "";
+}
+
+void ClientCredentialsToken::run() {
+  std::unique_lock lock(mutex_);
+  while (!stopping_) {
+    lock.unlock();
+    refresh_now();
+    lock.lock();
+    cv_.wait_until(lock, next_refresh_, [this] { return stopping_; });
+  }
+}
+
+}  // namespace mcpgw::auth

@@ -1,0 +1,89 @@
+#include "auth/upstream_credentials.h"
+
+#include <gtest/gtest.h>
+#include <yaml-cpp/yaml.h>
+#include <nlohmann/json.hpp>
+
+#include <atomic>
+#include <thread>
+
+#include "loopback_http_server.h"
+#include "ops/config.h"
+
+namespace mcpgw::auth {
+namespace {
+
+using testing::LoopbackHttpServer;
+using testing::TestRequest;
+using testing::TestResponse;
+
+TEST(UpstreamCredentials, ObtainsAndPresentsAClientCredentialsToken) {
+  std::string seen_body;
+  std::atomic<int> issued{0};
+  LoopbackHttpServer idp([&](const TestRequest& r) {
+    if (r.target != "/token" || r.method != "POST") return TestResponse{404, "{}"};
+    seen_body = r.body;
+    if (r.body.find("client_secret=s%20cret") == std::string::npos)
+      return TestResponse{401, R"({"error":"invalid_client"})"};
+    return TestResponse{200, nlohmann::json{{"access_token", "tok" + std::to_string(++issued)},
+                                            {"token_type", "Bearer"},
+                                            {"expires_in", 600}}
+                                 .dump()};
+  });
+  ClientCredentialsToken source({.token_endpoint = idp.base_url() + "/token",
+                                 .client_id = "gw",
+                                 .client_secret = "s cret",
+                                 .scope = "tools:call",
+                                 .resource = "http://up/mcp"});
+  EXPECT_FALSE(source.authorization());
+  EXPECT_EQ(source.refresh_now(), "");
+  EXPECT_EQ(*source.authorization(), "Bearer tok1");
+  EXPECT_EQ(seen_body,
+            "grant_type=client_credentials&client_id=gw&client_secret=s%20cret&scope=tools%3Acall&"
+            "resource=http%3A%2F%2Fup%2Fmcp");
+  // The background thread fetches at start.
+  source.start();
+  for (int i = 0; i < 400 && source.authorization() != "Bearer tok2"; ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  EXPECT_EQ(*source.authorization(), "Bearer tok2");
+  source.stop();
+}
+
+TEST(UpstreamCredentials, ReportsTokenEndpointErrorsAndKeepsNoToken) {
+  LoopbackHttpServer idp([](const TestRequest&) {
+    return TestResponse{400, R"({"error":"invalid_client"})"};
+  });
+  ClientCredentialsToken source({.token_endpoint = idp.base_url() + "/token", .client_id = "gw"});
+  EXPECT_EQ(source.refresh_now(), "token endpoint answered HTTP 400 (invalid_client)");
+  EXPECT_FALSE(source.authorization());
+  EXPECT_EQ(source.last_error(), "token endpoint answered HTTP 400 (invalid_client)");
+}
+
+std::string config_error(const std::string& yaml) {
+  try {
+    load_upstream_credentials(YAML::Load(yaml)["auth"]);
+  } catch (const config::ConfigError& e) {
+    return e.what();
+  }
+  return "no error";
+}
+
+TEST(UpstreamCredentials, ConfigParsingAndErrors) {
+  auto map = load_upstream_credentials(
+      YAML::Load("auth:\n  upstreams:\n    remote:\n      token_endpoint: https://idp/token\n"
+                 "      client_id: gw\n      scope: tools:call\n")["auth"]);
+  ASSERT_EQ(map.size(), 1u);
+  EXPECT_EQ(map["remote"].token_endpoint, "https://idp/token");
+  EXPECT_EQ(map["remote"].scope, "tools:call");
+  EXPECT_EQ(config_error("auth:\n  upstreams:\n    remote:\n      client_id: gw\n"),
+            "auth.upstreams.remote.token_endpoint: required: the authorization server's token "
+            "endpoint URL (line 4)");
+  EXPECT_EQ(config_error("auth:\n  upstreams:\n    remote:\n      token_endpoint: http://i/t\n"
+                         "      client_id: gw\n      secret: x\n"),
+            "auth.upstreams.remote.secret: unknown key (line 6)");
+  EXPECT_EQ(config_error("auth:\n  upstreams: [1]\n"),
+            "auth.upstreams: must be a mapping of server name to credentials (line 2)");
+}
+
+}  // namespace
+}  // namespace mcpgw::auth
