@@ -20,8 +20,8 @@ void register_json_schema_builtins(Registry& r);  // json.verify_schema, json.ma
 void register_json_patch_builtins(Registry& r);  // json.filter, json.remove, json.patch
 void register_time_builtins(Registry& r);        // time.*
 void register_net_builtins(Registry& r);         // net.cidr_* (no network lookups)
-void register_network_builtins(Registry& r);  // http.send, net.lookup_ip_addr (declared, disabled),
-                                              // opa.runtime (called by register_net_builtins)
+void register_network_builtins(Registry& r);  // http.send, net.lookup_ip_addr: declared but
+                                              // disabled (called by register_net_builtins)
 void register_crypto_builtins(Registry& r);   // crypto.md5/sha*, crypto.hmac.*
 void register_jwt_builtins(Registry& r);      // io.jwt.*
 void register_x509_builtins(Registry& r);     // crypto.x509.*, crypto.parse_private_keys

@@ -1,7 +1,7 @@
 // Network built-ins are left out of the embedded engine on purpose: a policy decision must not
 // wait on the network. They are still declared, so that policies written for OPA compile, tests
 // can replace them with `with http.send as mock`, and a real call fails with a clear error
-// instead of an unknown-function error. Also opa.runtime, which has no runtime to describe here.
+// instead of an unknown-function error.
 #include <set>
 
 #include "policy/rego/builtins/builtin_support.h"
@@ -82,8 +82,6 @@ void register_network_builtins(Registry& r) {
         fail("net.lookup_ip_addr", "DNS lookups are disabled in the embedded engine");
       },
       {kSet, false, true});
-  def(r, "opa.runtime", {}, [](Args, BuiltinContext&) { return Value::object({}); },
-      {kObject, false, true});
 }
 
 }  // namespace mcpgw::policy::rego
