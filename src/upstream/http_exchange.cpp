@@ -51,7 +51,8 @@ asio::awaitable<ExchangeResult> run(Stream& stream, Connection& connection,
   head.content_type = media_type(response[http::field::content_type]);
   head.session_id = std::string(response["mcp-session-id"]);
   if (!on_head(head)) co_return result;  // the connection is dropped: body unread
-  std::vector<char> chunk(kBodyChunk);
+  auto& chunk = connection.body_chunk;
+  if (chunk.size() != kBodyChunk) chunk.resize(kBodyChunk);
   while (!parser.is_done()) {
     response.body().data = chunk.data();
     response.body().size = chunk.size();

@@ -39,6 +39,7 @@ class Connection {
   void cancel();
 
   beast::flat_buffer buffer;
+  std::vector<char> body_chunk;  // where response body pieces land; kept for the next request
   bool reused = false;  // carried an earlier request: a failure before any reply may be retried
 
  private:
