@@ -228,8 +228,8 @@ done
 print_report() {
   echo "tools/call echo, ${DURATION}s per run, wrk $WRK_THREADS threads, $(nproc) cores," \
     "load average $(cut -d' ' -f1-3 /proc/loadavg), $(date -u +%FT%TZ)"
-  printf '%-8s %5s %10s %9s %9s %8s %13s %12s %13s\n' mode conns "req/s" "p50 ms" "p99 ms" errors \
-    "gw CPU µs/call" "gw peak RSS" "upstream µs/call"
+  printf '%-8s %5s %10s %9s %9s %8s %13s %8s %12s %13s\n' mode conns "req/s" "p50 ms" "p99 ms" \
+    errors "gw CPU µs/call" "gw cores" "gw peak RSS" "upstream µs/call"
   for conns in $CONNECTIONS; do
     for mode in direct gateway; do
       r=${RESULTS[$mode-$conns]:-}
@@ -242,14 +242,17 @@ print_report() {
         $(field "$r" unexpected) + $(field "$r" connect_errors) + $(field "$r" read_errors) +
         $(field "$r" write_errors) + $(field "$r" timeouts)))
       [ "$errors" -gt 0 ] && ERRORS=1
-      gw_cpu=- gw_rss=-
+      gw_cpu=- gw_rss=- gw_cores=-
       if [ $mode = gateway ]; then
         gw_cpu=$(per_call_us "$(field "$r" gw_ticks)" "$requests")
+        # CPU seconds over wall seconds: below 1 with high latency means the gateway was starved
+        gw_cores=$(awk -v t="$(field "$r" gw_ticks)" -v us="$(field "$r" duration_us)" \
+          -v hz="$CLK_TCK" 'BEGIN { printf "%.2f", t / hz / (us / 1e6) }')
         gw_rss="$(awk -v kb="$(field "$r" gw_hwm_kb)" 'BEGIN { printf "%.1f MB", kb / 1024 }')"
       fi
-      printf '%-8s %5s %10.0f %9s %9s %8s %13s %12s %13s\n' $mode "$conns" "$(field "$r" rps)" \
-        "$(ms "$(field "$r" p50_us)")" "$(ms "$(field "$r" p99_us)")" "$errors" "$gw_cpu" "$gw_rss" \
-        "$(per_call_us "$(field "$r" up_ticks)" "$requests")"
+      printf '%-8s %5s %10.0f %9s %9s %8s %13s %8s %12s %13s\n' $mode "$conns" "$(field "$r" rps)" \
+        "$(ms "$(field "$r" p50_us)")" "$(ms "$(field "$r" p99_us)")" "$errors" "$gw_cpu" \
+        "$gw_cores" "$gw_rss" "$(per_call_us "$(field "$r" up_ticks)" "$requests")"
     done
   done
 
