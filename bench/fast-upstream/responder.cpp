@@ -56,6 +56,9 @@ Reply Responder::handle_post(std::string_view body, std::string_view session) co
     return error_reply(400, nullptr, -32600, "Invalid Request");
   }
   if (id == message.end()) return {202, {}, {}};  // a notification
+  if (!id->is_string() && !id->is_number_integer()) {
+    return error_reply(400, nullptr, -32600, "Invalid Request: id must be a string or an integer");
+  }
   const std::string& name = method->get_ref<const std::string&>();
   static const json kNoParams = json::object();
   auto params_it = message.find("params");
