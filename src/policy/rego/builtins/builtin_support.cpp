@@ -168,7 +168,10 @@ std::string utf8_encode(std::span<const char32_t> cps) {
 }
 
 size_t utf8_length(std::string_view s) {
-  return utf8_decode(s).size();
+  // ASCII (the common case for identifiers and paths) needs no decoding.
+  bool ascii = true;
+  for (char c : s) ascii = ascii && (static_cast<unsigned char>(c) < 0x80);
+  return ascii ? s.size() : utf8_decode(s).size();
 }
 
 Value number_from_double_exact(double d) {
