@@ -170,6 +170,9 @@ struct StdioTransport::State : std::enable_shared_from_this<State> {
     if (r == pid || (r < 0 && errno == ECHILD)) {
       reaped = true;
       wait_status = status;
+      // Leftovers of its process group (e.g. the real server under an `npx` wrapper) go too.
+      // The group id cannot be reused while any member remains, so this reaches only them.
+      ::kill(-pid, SIGTERM);
       error_code ignored;
       sigchld.cancel(ignored);
       exit_timer.cancel();

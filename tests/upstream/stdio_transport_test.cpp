@@ -4,7 +4,9 @@
 #include <signal.h>
 #include <sys/wait.h>
 
+#include <fstream>
 #include <nlohmann/json.hpp>
+#include <thread>
 
 #include "test_support.h"
 
@@ -94,6 +96,31 @@ TEST(StdioTransport, ChildDyingMidCallReportsExitStatusAndIsReaped) {
   io.restart();
   io.run_for(100ms);
   EXPECT_EQ(rec.closed.size(), 1u) << "on_closed is called once";
+}
+
+bool gone_or_zombie(pid_t pid) {
+  // Not our child once orphaned: it is gone, or a zombie waiting for init to reap it.
+  std::ifstream stat("/proc/" + std::to_string(pid) + "/stat");
+  std::string line;
+  if (!std::getline(stat, line)) return true;
+  return line.find(") Z ") != std::string::npos;
+}
+
+TEST(StdioTransport, ExitWhileAGrandchildHoldsStdoutIsReportedAndTheGroupEnded) {
+  asio::io_context io;
+  // The background sleep inherits stdout, so no EOF comes when the shell exits.
+  StdioTransport t(shell_server("sleep 30 & printf '{\"bg\":%d}\\n' $!; exit 4"), io);
+  Recorder rec;
+  t.start(rec.handlers());
+  ASSERT_TRUE(run_until(
+      io, [&] { return !rec.closed.empty(); }, 5s));
+  EXPECT_NE(rec.closed[0].find("exited with status 4"), std::string::npos) << rec.closed[0];
+  ASSERT_EQ(rec.messages.size(), 1u);
+  pid_t bg = json::parse(rec.messages[0])["bg"];
+  auto deadline = std::chrono::steady_clock::now() + 5s;
+  while (!gone_or_zombie(bg) && std::chrono::steady_clock::now() < deadline)
+    std::this_thread::sleep_for(10ms);
+  EXPECT_TRUE(gone_or_zombie(bg)) << "the server's leftover process " << bg << " still runs";
 }
 
 TEST(StdioTransport, KilledChildReportsTheSignal) {
