@@ -44,17 +44,12 @@ for (const upstreamTransport of ['stdio', 'http']) {
 
     before(async () => {
       await withProcessReport(group, async () => {
+        const upstream = upstreamTransport === 'stdio'
+          ? everythingStdioServer('everything', { prefix: false })
+          : { name: 'everything', transport: 'http', url: await startEverythingHttp(group), prefix: false };
         let target;
-        if (upstreamTransport === 'stdio') {
-          const upstream = everythingStdioServer('everything', { prefix: false });
-          target = DIRECT ? { stdio: upstream } : null;
-          if (!DIRECT) target = { url: (await startGateway(group, { servers: [upstream] })).url };
-        } else {
-          const upstreamUrl = await startEverythingHttp(group);
-          target = DIRECT
-            ? { url: upstreamUrl }
-            : { url: (await startGateway(group, { servers: [{ name: 'everything', transport: 'http', url: upstreamUrl, prefix: false }] })).url };
-        }
+        if (!DIRECT) target = { url: (await startGateway(group, { servers: [upstream] })).url };
+        else target = upstream.url ? { url: upstream.url } : { stdio: upstream };
         ({ client } = await connectClient(target, {
           capabilities: { sampling: {} },
           setup: (c) => {
