@@ -3,7 +3,7 @@
 // Ownership: rego-core owns the operators the evaluator needs (registered in operators.cpp):
 //   eq (=), assign (:=), equal (==), neq (!=), lt, lte, gt, gte, plus, minus (numbers and set
 //   difference), mul, div, rem, and (&), or (|), internal.member_2, internal.member_3,
-//   opa.runtime (an empty object: no runtime information is exposed).
+//   and nothing else.
 // rego-builtins owns every named library function (src/policy/rego/builtins/*.cpp), including
 // the numbers/aggregates families (count, sum, product, max, min, sort, abs, round, ceil, floor,
 // numbers.range, ...). They may reuse Value and the helpers below.

@@ -131,10 +131,6 @@ void register_operators(Registry& r) {
                   if (!a[1].is_set()) return operand_type_error("or", 2, "set", a[1]);
                   return set_union(a[0], a[1]);
                 }});
-  // The embedded engine exposes no runtime information (OPA's config, env and version).
-  r.add(Builtin{"opa.runtime", {}, kObject,
-                [](std::span<const Value>, BuiltinContext&) -> BuiltinResult { return Value::object({}); },
-                false, true});
   r.add(Builtin{"internal.member_2", {kAny, kAny}, kBoolean,
                 [](std::span<const Value> a, BuiltinContext&) -> BuiltinResult {
                   return Value::boolean(member(a[0], a[1]));
