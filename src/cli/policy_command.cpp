@@ -153,11 +153,13 @@ int run_test(const std::vector<std::string>& paths, bool verbose) {
   return (fail || error || total == 0) ? 2 : 0;
 }
 
-int run_check(const std::vector<std::string>& paths) {
+int run_check(const std::vector<std::string>& paths, bool strict) {
   rego::Engine engine;
   try {
     load_all(engine, paths);
-    engine.compile();
+    rego::CompileOptions options;
+    options.strict = strict;
+    engine.compile(options);
   } catch (const std::exception& e) {
     std::cerr << e.what() << "\n";
     return 1;
@@ -194,9 +196,11 @@ void add_policy_command(CLI::App& app, int& exit_code) {
   test->callback([test_paths, verbose, &exit_code] { exit_code = run_test(*test_paths, *verbose); });
 
   auto check_paths = std::make_shared<std::vector<std::string>>();
+  auto strict = std::make_shared<bool>(false);
   auto* check = policy->add_subcommand("check", "report parse and compile errors");
   check->add_option("paths", *check_paths, "policy files or directories")->required();
-  check->callback([check_paths, &exit_code] { exit_code = run_check(*check_paths); });
+  check->add_flag("--strict", *strict, "also report vars assigned with := and never used");
+  check->callback([check_paths, strict, &exit_code] { exit_code = run_check(*check_paths, *strict); });
 }
 
 }  // namespace mcpgw::cli

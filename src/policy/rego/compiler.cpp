@@ -107,6 +107,40 @@ class BodyCompiler {
       : prog_(prog), mod_(mod), rule_names_(rule_names), mocked_(mocked) {}
 
   int frame_size() const { return next_slot_; }
+
+  // OPA's strict check: a var assigned with := and never used again.
+  void check_unused_assignments(const Rule& r) {
+    std::vector<int> uses(static_cast<size_t>(next_slot_), 0);
+    std::function<void(const Term&)> count = [&](const Term& t) {
+      if (t.kind == TermKind::Var && t.scope == VarScope::Local && t.slot >= 0) ++uses[static_cast<size_t>(t.slot)];
+      for (const auto& a : t.args)
+        if (a) count(*a);
+      if (t.body) count_body(*t.body, count);
+      for (const auto& p : t.parts)
+        if (p) count_body(*p, count);
+    };
+    for (const auto& t : r.head_ref) count(*t);
+    for (const auto& t : r.params) count(*t);
+    if (r.key) count(*r.key);
+    if (r.value) count(*r.value);
+    if (r.body) count_body(*r.body, count);
+    for (const auto& [slot, loc] : assigned_) {
+      // The declaration itself is one use.
+      if (uses[static_cast<size_t>(slot)] <= 1) {
+        fail("rego_compile_error", "assigned var " + slot_names_[static_cast<size_t>(slot)] + " unused", loc);
+      }
+    }
+  }
+
+  static void count_body(const Body& b, const std::function<void(const Term&)>& count) {
+    for (const auto& e : b.exprs) {
+      if (e.term) count(*e.term);
+      for (const auto& t : e.terms)
+        if (t) count(*t);
+      if (e.body) count_body(*e.body, count);
+      for (const auto& w : e.with) count(*w.value);
+    }
+  }
   const std::vector<std::string>& slot_names() const { return slot_names_; }
 
   // Declares the vars of function parameters in the root scope and marks them bound.
@@ -185,7 +219,11 @@ class BodyCompiler {
             scope.parent == nullptr && false) {
           // (re-assignment is reported below by the evaluator of the rule)
         }
+        size_t before = slot_names_.size();
         declare_pattern(scope, *e.term->args[0], at);
+        for (size_t k = before; k < slot_names_.size(); ++k) {
+          assigned_.emplace_back(static_cast<int>(k), e.term->args[0]->loc);
+        }
       }
     }
   }
@@ -862,6 +900,7 @@ class BodyCompiler {
   // Names of unknown built-ins that some `with` replaces: calls to them compile, and can only
   // run while mocked.
   const std::set<std::string>* mocked_;
+  std::vector<std::pair<int, Location>> assigned_;  // slots declared by :=
   int next_slot_ = 0;
   std::vector<std::string> slot_names_;
 };
@@ -964,7 +1003,7 @@ void collect_with_targets(const Body* b, std::set<std::string>& out) {
 }
 
 void compile_rule(const Program& prog, const Module& mod, const std::set<std::string>& names,
-                  const std::set<std::string>& mocked, Rule& r) {
+                  const std::set<std::string>& mocked, bool strict, Rule& r) {
   BodyCompiler bc(prog, &mod, &names, &mocked);
   Scope root;
   bc.declare_params(root, r.params);
@@ -976,12 +1015,14 @@ void compile_rule(const Program& prog, const Module& mod, const std::set<std::st
   bc.compile_body(r.body.get(), root, heads, bound, heads);
   r.frame_size = bc.frame_size();
   r.constant_value = (!r.value || r.value->kind == TermKind::Scalar) && r.kind == RuleKind::Complete;
-  if (r.else_rule) compile_rule(prog, mod, names, mocked, *r.else_rule);
+  if (strict) bc.check_unused_assignments(r);
+  if (r.else_rule) compile_rule(prog, mod, names, mocked, strict, *r.else_rule);
 }
 
 }  // namespace
 
-std::shared_ptr<Program> compile_modules(std::vector<Module> modules, const Registry& registry) {
+std::shared_ptr<Program> compile_modules(std::vector<Module> modules, const Registry& registry,
+                                         const CompileOptions& options) {
   auto prog = std::make_shared<Program>();
   prog->registry = &registry;
   prog->root = std::make_unique<DataNode>();
@@ -1043,7 +1084,7 @@ std::shared_ptr<Program> compile_modules(std::vector<Module> modules, const Regi
   }
   for (auto& mod : prog->modules) {
     const auto& names = names_by_package[mod.package];
-    for (auto& r : mod.rules) compile_rule(*prog, mod, names, mocked, *r);
+    for (auto& r : mod.rules) compile_rule(*prog, mod, names, mocked, options.strict, *r);
   }
   return prog;
 }

@@ -52,8 +52,14 @@ struct CompiledQuery {
   std::vector<std::pair<std::string, int>> vars;
 };
 
+struct CompileOptions {
+  // OPA's strict mode checks too: vars assigned with := that are never used.
+  bool strict = false;
+};
+
 // Throws RegoError (rego_compile_error, rego_type_error, rego_unsafe_var_error, ...).
-std::shared_ptr<Program> compile_modules(std::vector<Module> modules, const Registry& registry);
+std::shared_ptr<Program> compile_modules(std::vector<Module> modules, const Registry& registry,
+                                         const CompileOptions& options = {});
 CompiledQuery compile_query(const Program& program, std::string_view query);
 // Compiles an already parsed query body (used for templates in tests and for the CLI).
 CompiledQuery compile_query_body(const Program& program, std::shared_ptr<Body> body,

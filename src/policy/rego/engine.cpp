@@ -11,11 +11,11 @@ void Engine::add_module(const std::string& file, std::string_view source) {
   program_.reset();
 }
 
-void Engine::compile() {
+void Engine::compile(const CompileOptions& options) {
   // Re-parse: the compiler annotates the tree in place, so each compile gets a fresh one.
   std::vector<Module> modules;
   for (const auto& [file, source] : sources_) modules.push_back(parse_module(source, file));
-  program_ = compile_modules(std::move(modules), *registry_);
+  program_ = compile_modules(std::move(modules), *registry_, options);
 }
 
 CompiledQuery Engine::prepare(std::string_view query) const {

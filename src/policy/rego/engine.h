@@ -27,7 +27,7 @@ class Engine {
   void set_data(Value data) { data_ = std::move(data); }
   const Value& data() const { return data_; }
   // Compiles all modules; throws RegoError. Must be called before prepare/eval.
-  void compile();
+  void compile(const CompileOptions& options = {});
   bool compiled() const { return program_ != nullptr; }
 
   // A query compiled against this engine's program; reusable across evaluations.

@@ -55,5 +55,20 @@ TEST(Compiler, ConflictingRuleKindsAreRejected) {
   EXPECT_NE(err.find("multiple default rules"), std::string::npos) << err;
 }
 
+TEST(Compiler, StrictModeReportsUnusedAssignments) {
+  auto compile = [](const std::string& src, bool strict) {
+    Engine engine;
+    engine.add_module("u.rego", src);
+    CompileOptions options;
+    options.strict = strict;
+    engine.compile(options);
+  };
+  std::string unused = "package p\nq if {\n  x := 1\n  true\n}\n";
+  EXPECT_EQ(error_of([&] { compile(unused, false); }), "");
+  std::string err = error_of([&] { compile(unused, true); });
+  EXPECT_NE(err.find("u.rego:3:3: rego_compile_error: assigned var x unused"), std::string::npos) << err;
+  EXPECT_EQ(error_of([&] { compile("package p\nq := y if {\n  y := 1\n}\n", true); }), "");
+}
+
 }  // namespace
 }  // namespace mcpgw::policy::rego
