@@ -7,6 +7,7 @@
 #include "policy/rego/builtins/builtin_support.h"
 #include "policy/rego/builtins/builtins.h"
 #include "policy/rego/builtins/codec.h"
+#include "policy/rego/builtins/jose.h"
 
 namespace mcpgw::policy::rego {
 namespace {
@@ -20,14 +21,10 @@ std::string digest(const EVP_MD* md, std::string_view data) {
   return hex_encode(std::string_view(reinterpret_cast<char*>(out), len));
 }
 
-std::string hmac(const EVP_MD* md, std::string_view data, std::string_view key) {
-  unsigned char out[EVP_MAX_MD_SIZE];
-  unsigned int len = 0;
-  if (!HMAC(md, key.data(), static_cast<int>(key.size()),
-            reinterpret_cast<const unsigned char*>(data.data()), data.size(), out, &len)) {
-    fail("crypto.hmac", "hmac failed");
-  }
-  return hex_encode(std::string_view(reinterpret_cast<char*>(out), len));
+std::string hmac(const char* digest, std::string_view data, std::string_view key) {
+  std::string mac = hmac_bytes(digest, key, data);
+  if (mac.empty()) fail("crypto.hmac", "hmac failed");
+  return hex_encode(mac);
 }
 
 void def_digest(Registry& r, const char* name, const EVP_MD* (*md)()) {
@@ -36,10 +33,10 @@ void def_digest(Registry& r, const char* name, const EVP_MD* (*md)()) {
       {kString});
 }
 
-void def_hmac(Registry& r, const char* name, const EVP_MD* (*md)()) {
+void def_hmac(Registry& r, const char* name, const char* digest) {
   def(r, name, {kString, kString},
-      [name, md](Args a, BuiltinContext&) {
-        return str(hmac(md(), str_arg(name, a, 1), str_arg(name, a, 2)));
+      [name, digest](Args a, BuiltinContext&) {
+        return str(hmac(digest, str_arg(name, a, 1), str_arg(name, a, 2)));
       },
       {kString});
 }
@@ -50,10 +47,10 @@ void register_crypto_builtins(Registry& r) {
   def_digest(r, "crypto.md5", EVP_md5);
   def_digest(r, "crypto.sha1", EVP_sha1);
   def_digest(r, "crypto.sha256", EVP_sha256);
-  def_hmac(r, "crypto.hmac.md5", EVP_md5);
-  def_hmac(r, "crypto.hmac.sha1", EVP_sha1);
-  def_hmac(r, "crypto.hmac.sha256", EVP_sha256);
-  def_hmac(r, "crypto.hmac.sha512", EVP_sha512);
+  def_hmac(r, "crypto.hmac.md5", "MD5");
+  def_hmac(r, "crypto.hmac.sha1", "SHA1");
+  def_hmac(r, "crypto.hmac.sha256", "SHA256");
+  def_hmac(r, "crypto.hmac.sha512", "SHA512");
   def(r, "crypto.hmac.equal", {kString, kString},
       [](Args a, BuiltinContext&) {
         const std::string& x = str_arg("crypto.hmac.equal", a, 1);

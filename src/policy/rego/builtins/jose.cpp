@@ -9,6 +9,8 @@
 #include <openssl/rsa.h>
 #include <openssl/x509.h>
 
+#include <map>
+
 #include "policy/rego/builtins/codec.h"
 
 namespace mcpgw::policy::rego::builtins {
@@ -229,7 +231,51 @@ bool set_rsa_padding(EVP_PKEY_CTX* pctx, std::string_view alg, bool verify) {
   return true;
 }
 
+const char* digest_name_for(std::string_view alg) {
+  std::string_view bits = alg.size() >= 5 ? alg.substr(2) : "";
+  return bits == "256" ? "SHA256" : bits == "384" ? "SHA384" : "SHA512";
+}
+
 }  // namespace
+
+std::string hmac_bytes(const char* digest, std::string_view key, std::string_view data) {
+  struct MacFree {
+    void operator()(EVP_MAC* m) const { EVP_MAC_free(m); }
+  };
+  struct CtxFree {
+    void operator()(EVP_MAC_CTX* c) const { EVP_MAC_CTX_free(c); }
+  };
+  using MacCtx = std::unique_ptr<EVP_MAC_CTX, CtxFree>;
+  thread_local std::unique_ptr<EVP_MAC, MacFree> mac(EVP_MAC_fetch(nullptr, "HMAC", nullptr));
+  // Keyed contexts are cached per thread: policies use a few constant secrets, and setting a
+  // context up costs several times more than copying one.
+  thread_local std::map<std::string, MacCtx, std::less<>> keyed;
+  std::string cache_key = std::string(digest) + '\0' + std::string(key);
+  auto it = keyed.find(cache_key);
+  if (it == keyed.end()) {
+    MacCtx fresh(EVP_MAC_CTX_new(mac.get()));
+    OSSL_PARAM params[] = {
+        OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, const_cast<char*>(digest), 0),
+        OSSL_PARAM_construct_end()};
+    // OpenSSL rejects a null key pointer even for an empty key.
+    static const unsigned char empty = 0;
+    const unsigned char* k =
+        key.empty() ? &empty : reinterpret_cast<const unsigned char*>(key.data());
+    if (!fresh || EVP_MAC_init(fresh.get(), k, key.size(), params) != 1) return {};
+    if (keyed.size() >= 32) keyed.clear();
+    it = keyed.emplace(std::move(cache_key), std::move(fresh)).first;
+  }
+  MacCtx ctx(EVP_MAC_CTX_dup(it->second.get()));
+  unsigned char out[EVP_MAX_MD_SIZE];
+  size_t len = 0;
+  if (!ctx ||
+      EVP_MAC_update(ctx.get(), reinterpret_cast<const unsigned char*>(data.data()), data.size()) !=
+          1 ||
+      EVP_MAC_final(ctx.get(), out, &len, sizeof out) != 1) {
+    return {};
+  }
+  return std::string(reinterpret_cast<char*>(out), len);
+}
 
 std::optional<PemBlock> pem_decode(std::string_view text) {
   size_t pos = 0;
@@ -369,12 +415,9 @@ bool jws_verify(std::string_view alg, std::string_view input, std::string_view s
   if (!known_jws_alg(alg)) return false;
   if (alg[0] == 'H') {
     if (!key.is_secret) return false;
-    unsigned char mac[EVP_MAX_MD_SIZE];
-    unsigned int len = 0;
-    if (!HMAC(digest_for(alg), key.secret.data(), static_cast<int>(key.secret.size()),
-              reinterpret_cast<const unsigned char*>(input.data()), input.size(), mac, &len))
-      return false;
-    return signature.size() == len && CRYPTO_memcmp(mac, signature.data(), len) == 0;
+    std::string mac = hmac_bytes(digest_name_for(alg), key.secret, input);
+    return !mac.empty() && signature.size() == mac.size() &&
+           CRYPTO_memcmp(mac.data(), signature.data(), mac.size()) == 0;
   }
   if (key.is_secret || !key_fits(alg, key.pkey.get())) return false;
   std::string sig(signature);
@@ -404,11 +447,12 @@ std::optional<std::string> jws_sign(std::string_view alg, std::string_view input
       error = "HMAC signing needs an oct key";
       return std::nullopt;
     }
-    unsigned char mac[EVP_MAX_MD_SIZE];
-    unsigned int len = 0;
-    HMAC(digest_for(alg), key.secret.data(), static_cast<int>(key.secret.size()),
-         reinterpret_cast<const unsigned char*>(input.data()), input.size(), mac, &len);
-    return std::string(reinterpret_cast<char*>(mac), len);
+    std::string mac = hmac_bytes(digest_name_for(alg), key.secret, input);
+    if (mac.empty()) {
+      error = "HMAC failed";
+      return std::nullopt;
+    }
+    return mac;
   }
   if (key.is_secret || !key_fits(alg, key.pkey.get())) {
     error = "key does not fit algorithm " + std::string(alg);

@@ -45,6 +45,10 @@ std::optional<std::vector<JoseKey>> verification_keys(std::string_view text, std
 // A key from a JWK object (private parts included when present).
 std::optional<JoseKey> key_from_jwk(const Value& jwk, std::string& error);
 
+// HMAC with the named digest ("SHA256", "MD5", ...); the MAC implementation is fetched once per
+// thread, since fetching it for every call costs more than the MAC itself.
+std::string hmac_bytes(const char* digest, std::string_view key, std::string_view data);
+
 // True for the algorithm names this module implements.
 bool known_jws_alg(std::string_view alg);
 

@@ -363,6 +363,17 @@ class Validator {
   const Value& root_;
 };
 
+bool contains_set(const Value& v) {
+  if (v.is_set()) return true;
+  if (v.is_array()) return std::any_of(v.items().begin(), v.items().end(), contains_set);
+  if (v.is_object()) {
+    return std::any_of(v.entries().begin(), v.entries().end(), [](const ObjectEntry& e) {
+      return contains_set(e.first) || contains_set(e.second);
+    });
+  }
+  return false;
+}
+
 // A schema or document operand: a JSON string or a value (sets become arrays).
 Value document_arg(const char* fn, Args a, int pos, bool schema) {
   const Value& v = a[pos - 1];
@@ -375,7 +386,8 @@ Value document_arg(const char* fn, Args a, int pos, bool schema) {
   }
   if (schema && !v.is_object() && !v.is_bool())
     fail_type(fn, pos, "one of {string, object, boolean}", v);
-  return Value::from_json(v.to_json());
+  // Sets become arrays, as in JSON; values without sets are used as they are.
+  return contains_set(v) ? Value::from_json(v.to_json()) : v;
 }
 
 Value verify_schema(Args a, BuiltinContext&) {
