@@ -598,6 +598,13 @@ class Parser {
   }
 
   TermPtr primary() {
+    // Bound the recursion: a hostile module must not overflow the stack.
+    struct Depth {
+      int& d;
+      explicit Depth(int& d) : d(++d) {}
+      ~Depth() { --d; }
+    } depth(depth_);
+    if (depth_ > 500) fail(peek(), "terms nested too deeply (more than 500 levels)");
     const Token& t = peek();
     Location at = loc(t);
     switch (t.kind) {
@@ -803,6 +810,7 @@ class Parser {
   size_t pos_ = 0;
   int nesting_ = 0;       // inside (), [] or {} of a term: line breaks do not end expressions
   bool no_pipe_ = false;  // parsing a collection head: '|' starts a comprehension body
+  int depth_ = 0;         // nesting of terms being parsed
 };
 
 }  // namespace

@@ -46,6 +46,12 @@ TEST(Parser, RejectsMissingPackageAndBadImports) {
   EXPECT_NE(error_of([] { parse_module("package p\np := 1 ^ 2\n", "x.rego"); }).find("unexpected character '^'"), std::string::npos);
 }
 
+TEST(Parser, DeepNestingIsAnErrorNotACrash) {
+  std::string deep = "package p\nx := " + std::string(100000, '[') + std::string(100000, ']') + "\n";
+  std::string err = error_of([&] { parse_module(deep, "deep.rego"); });
+  EXPECT_NE(err.find("nested too deeply"), std::string::npos) << err.substr(0, 200);
+}
+
 TEST(Parser, TemplateStringsSplitIntoParts) {
   auto t = parse_term(R"($"a {x} \{b} {$"{y}"}")", nullptr);
   ASSERT_EQ(t->kind, TermKind::Template);
