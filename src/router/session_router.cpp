@@ -254,6 +254,8 @@ std::vector<std::shared_ptr<UpstreamLink>> SessionRouter::ready_links(std::strin
 }
 
 void SessionRouter::refresh(const ListKind& kind, std::function<void(json items)> done) {
+  // The catalog of this kind is rebuilt from what the upstreams answer now.
+  catalog_.clear(kind.items_key == "resourceTemplates" ? "templates" : kind.capability);
   auto links = ready_links(kind.capability);
   auto merged = std::make_shared<std::vector<json>>(links.size());
   auto remaining = std::make_shared<size_t>(links.size());
@@ -261,7 +263,6 @@ void SessionRouter::refresh(const ListKind& kind, std::function<void(json items)
   auto finish = [weak, merged, &kind, done] {
     auto self = weak.lock();
     if (!self) return;
-    self->catalog_.clear(kind.items_key == "resourceTemplates" ? "templates" : kind.capability);
     json all = json::array();
     for (auto& part : *merged)
       for (auto& item : part) all.push_back(std::move(item));
@@ -333,33 +334,11 @@ void SessionRouter::route_named(std::string_view message, const mcpgw::json::Env
   if (!env.name.present() || !mcpgw::json::decode_string(env.name.in(message), name) ||
       name.empty())
     return reply_error(s, id, mcp::error::kInvalidParams, "params.name must be a non-empty string");
+  // Only what the catalog lists can be called: a name nobody serves is an error here, not a
+  // guess sent to some upstream.
   Target t;
   bool found = tool ? catalog_.find_tool(name, t) : catalog_.find_prompt(name, t);
-  if (!found) {
-    // A prefixed name names its server; an unprefixed server takes names as they are.
-    size_t sep = name.find(kPrefixSeparator);
-    if (sep != std::string::npos) {
-      for (auto& l : links_)
-        if (l->server().prefix && l->name() == std::string_view(name).substr(0, sep)) {
-          t = Target{l, name.substr(sep + kPrefixSeparator.size())};
-          found = true;
-        }
-    }
-    if (!found) {
-      std::shared_ptr<UpstreamLink> only;
-      int unprefixed = 0;
-      for (auto& l : links_)
-        if (!l->server().prefix) {
-          ++unprefixed;
-          only = l;
-        }
-      if (unprefixed == 1) {
-        t = Target{only, name};
-        found = true;
-      }
-    }
-  }
-  if (!found && !refreshed) {
+  if (!found && !refreshed && !catalog_.fresh(tool ? "tools" : "prompts")) {
     // Unknown so far: learn the catalog, then try once more.
     std::weak_ptr<SessionRouter> weak = weak_from_this();
     auto msg = std::make_shared<std::string>(message);
