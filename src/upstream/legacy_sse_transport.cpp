@@ -48,7 +48,7 @@ struct LegacySseTransport::State : std::enable_shared_from_this<State> {
         self->report_closed("upstream '" + self->name() + "' sent no endpoint event within " +
                             std::to_string(self->server.connect_timeout.count()) + " ms");
     });
-    asio::co_spawn(io, stream(), asio::detached);
+    asio::co_spawn(io, stream(shared_from_this()), asio::detached);
   }
 
   void deliver(std::string message) {
@@ -90,11 +90,10 @@ struct LegacySseTransport::State : std::enable_shared_from_this<State> {
     spdlog::debug("[{}] legacy SSE endpoint {}", name(), resolved.str());
     auto pending = std::move(queued);
     queued.clear();
-    for (auto& m : pending) asio::co_spawn(io, post(std::move(m)), asio::detached);
+    for (auto& m : pending) asio::co_spawn(io, post(shared_from_this(), std::move(m)), asio::detached);
   }
 
-  asio::awaitable<void> stream() {
-    auto self = shared_from_this();
+  asio::awaitable<void> stream(std::shared_ptr<State> self) {
     auto req = make_request(http::verb::get, url, server.headers);
     req.set(http::field::accept, "text/event-stream");
     SseParser sse;
@@ -152,11 +151,10 @@ struct LegacySseTransport::State : std::enable_shared_from_this<State> {
       queued.push_back(std::move(message));
       return;
     }
-    asio::co_spawn(io, post(std::move(message)), asio::detached);
+    asio::co_spawn(io, post(shared_from_this(), std::move(message)), asio::detached);
   }
 
-  asio::awaitable<void> post(std::string message) {
-    auto self = shared_from_this();
+  asio::awaitable<void> post(std::shared_ptr<State> self, std::string message) {
     auto ids = request_ids(message);
     auto req = make_request(http::verb::post, *endpoint, server.headers);
     req.set(http::field::content_type, "application/json");

@@ -94,13 +94,12 @@ struct StdioTransport::State : std::enable_shared_from_this<State> {
     spdlog::info("[{}] started stdio server pid {}: {}", name(), pid,
                  fmt::join(server.command, " "));
     auto self = shared_from_this();
-    asio::co_spawn(io, self->read_stdout(), asio::detached);
-    asio::co_spawn(io, self->read_stderr(), asio::detached);
-    asio::co_spawn(io, self->watch_sigchld(), asio::detached);
+    asio::co_spawn(io, self->read_stdout(self), asio::detached);
+    asio::co_spawn(io, self->read_stderr(self), asio::detached);
+    asio::co_spawn(io, self->watch_sigchld(self), asio::detached);
   }
 
-  asio::awaitable<void> read_stdout() {
-    auto self = shared_from_this();
+  asio::awaitable<void> read_stdout(std::shared_ptr<State> self) {
     LineSplitter lines(options.max_message_bytes);
     std::vector<char> buf(kReadChunk);
     auto on_line = [this](std::string line) { deliver(std::move(line)); };
@@ -133,8 +132,7 @@ struct StdioTransport::State : std::enable_shared_from_this<State> {
     handlers.on_message(std::move(line), {});
   }
 
-  asio::awaitable<void> read_stderr() {
-    auto self = shared_from_this();
+  asio::awaitable<void> read_stderr(std::shared_ptr<State> self) {
     LineSplitter lines(kMaxStderrLine);
     std::vector<char> buf(kReadChunk);
     auto on_line = [this](std::string line) {
@@ -152,8 +150,7 @@ struct StdioTransport::State : std::enable_shared_from_this<State> {
     lines.finish(on_line);
   }
 
-  asio::awaitable<void> watch_sigchld() {
-    auto self = shared_from_this();
+  asio::awaitable<void> watch_sigchld(std::shared_ptr<State> self) {
     while (!reaped) {
       error_code ec;
       co_await sigchld.async_wait(MCPGW_EC(ec));
@@ -228,12 +225,11 @@ struct StdioTransport::State : std::enable_shared_from_this<State> {
     outbox.push_back(std::move(message));
     if (!writing) {
       writing = true;  // set here: the coroutine only starts when the io_context runs it
-      asio::co_spawn(io, write_loop(), asio::detached);
+      asio::co_spawn(io, write_loop(shared_from_this()), asio::detached);
     }
   }
 
-  asio::awaitable<void> write_loop() {
-    auto self = shared_from_this();
+  asio::awaitable<void> write_loop(std::shared_ptr<State> self) {
     while (!outbox.empty() && in.is_open()) {
       error_code ec;
       co_await asio::async_write(in, asio::buffer(outbox.front()), MCPGW_EC(ec));
@@ -262,7 +258,8 @@ struct StdioTransport::State : std::enable_shared_from_this<State> {
     close_cause = std::move(cause);
     error_code ignored;
     in.close(ignored);
-    asio::co_spawn(io, shutdown_sequence(), asio::detached);
+    // The owner may drop the transport at once: the coroutine keeps the state alive itself.
+    asio::co_spawn(io, shutdown_sequence(shared_from_this()), asio::detached);
   }
 
   asio::awaitable<void> wait_for_exit(std::chrono::milliseconds limit) {
@@ -276,8 +273,7 @@ struct StdioTransport::State : std::enable_shared_from_this<State> {
     }
   }
 
-  asio::awaitable<void> shutdown_sequence() {
-    auto self = shared_from_this();
+  asio::awaitable<void> shutdown_sequence(std::shared_ptr<State> self) {
     co_await wait_for_exit(options.stdin_close_grace);
     if (!reaped) {
       spdlog::info("[{}] pid {} still running; sending SIGTERM", name(), pid);

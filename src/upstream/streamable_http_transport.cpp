@@ -123,11 +123,10 @@ struct StreamableHttpTransport::State : std::enable_shared_from_this<State> {
       held.push_back(std::move(message));
       return;
     }
-    asio::co_spawn(io, post(std::move(message)), asio::detached);
+    asio::co_spawn(io, post(shared_from_this(), std::move(message)), asio::detached);
   }
 
-  asio::awaitable<void> post(std::string message) {
-    auto self = shared_from_this();
+  asio::awaitable<void> post(std::shared_ptr<State> self, std::string message) {
     auto ids = request_ids(message);
     std::string reply_to = ids.empty() ? std::string() : ids.front();
     std::set<std::string> outstanding(ids.begin(), ids.end());
@@ -334,7 +333,7 @@ struct StreamableHttpTransport::State : std::enable_shared_from_this<State> {
         self->open_gate();
       }
     });
-    asio::co_spawn(io, get_loop(), asio::detached);
+    asio::co_spawn(io, get_loop(shared_from_this()), asio::detached);
   }
 
   void open_gate() {
@@ -343,13 +342,12 @@ struct StreamableHttpTransport::State : std::enable_shared_from_this<State> {
     gate_timer.cancel();
     auto messages = std::move(held);
     held.clear();
-    for (auto& m : messages) asio::co_spawn(io, post(std::move(m)), asio::detached);
+    for (auto& m : messages) asio::co_spawn(io, post(shared_from_this(), std::move(m)), asio::detached);
   }
 
   // The standalone GET stream: server-initiated requests and notifications. Reconnects with
   // Last-Event-ID after a drop; a 405 means the server offers none.
-  asio::awaitable<void> get_loop() {
-    auto self = shared_from_this();
+  asio::awaitable<void> get_loop(std::shared_ptr<State> self) {
     Backoff backoff(server.restart_backoff_initial,
                     std::max(server.restart_backoff_max, server.restart_backoff_initial));
     std::string last_event_id;
@@ -424,12 +422,11 @@ struct StreamableHttpTransport::State : std::enable_shared_from_this<State> {
     closed = true;
     cancel_all();
     if (!was_reported && url_ok && !session_id.empty())
-      asio::co_spawn(io, delete_session(), asio::detached);
+      asio::co_spawn(io, delete_session(shared_from_this()), asio::detached);
   }
 
   // Best effort: tells the server the session is over.
-  asio::awaitable<void> delete_session() {
-    auto self = shared_from_this();
+  asio::awaitable<void> delete_session(std::shared_ptr<State> self) {
     auto req = request(http::verb::delete_);
     ExchangeOptions opts;
     opts.timeout = std::min<std::chrono::milliseconds>(server.request_timeout, kDeleteTimeout);
