@@ -22,14 +22,28 @@ export async function connectClient(target, { capabilities = {}, setup = () => {
   return { client, transport };
 }
 
+const SANITIZER_REPORT = /ERROR: (Address|Leak|UndefinedBehavior)Sanitizer|runtime error:/;
+
+// What the started processes printed, for a failure: a sanitizer report from its first line
+// (that is where the bad access is), otherwise the last lines of each process.
+export function processReport(group) {
+  const parts = [];
+  for (const child of group.children) {
+    const lines = child.output.trimEnd().split('\n');
+    const sanitizer = lines.findIndex((line) => SANITIZER_REPORT.test(line));
+    const shown = sanitizer >= 0 ? lines.slice(sanitizer, sanitizer + 80) : lines.slice(-25);
+    parts.push(`----- ${child.name} (pid ${child.pid}${child.hasExited ? ', exited' : ''}) -----\n${shown.join('\n')}`);
+  }
+  return parts.join('\n');
+}
+
 // Runs `body`; on failure appends what the started processes printed, so a failing case shows
 // the gateway's side too.
 export async function withProcessReport(group, body) {
   try {
     return await body();
   } catch (error) {
-    const report = group.report().split('\n').slice(-60).join('\n');
-    error.message = `${error.message}\n--- process output (last lines) ---\n${report}`;
+    error.message = `${error.message}\n--- process output ---\n${processReport(group)}`;
     throw error;
   }
 }
