@@ -64,6 +64,7 @@ int run_eval(const std::vector<std::string>& data_paths, const std::string& inpu
     load_all(engine, data_paths);
     engine.compile();
     rego::EvalOptions opts;
+    opts.print = [](std::string_view line) { std::cerr << line << "\n"; };
     if (!input_path.empty()) {
       std::ifstream in(input_path, std::ios::binary);
       if (!in) throw std::runtime_error(input_path + ": cannot read input file");

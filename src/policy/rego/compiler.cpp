@@ -435,6 +435,10 @@ class BodyCompiler {
   void resolve_call(Term& t) {
     const std::string& name = t.name;
     size_t nargs = t.args.size();
+    if (name == "print" && !(rule_names_ && rule_names_->count("print"))) {
+      t.call_key = "print";  // variadic; the evaluator handles it (undefined args print too)
+      return;
+    }
     // User functions: relative to the package, through an import, or absolute.
     std::vector<std::string> segs = split_dots(name);
     std::optional<std::vector<std::string>> path;

@@ -472,6 +472,7 @@ class Evaluator {
         });
       }
       case TermKind::Call: {
+        if (t.call_key == "print" && !t.builtin && !t.function) return eval_print(t, f, k);
         std::vector<Value> args(t.args.size());
         return eval_args(t, 0, t.args.size(), args, f, [&]() { return call(t, args, k); });
       }
@@ -515,6 +516,19 @@ class Evaluator {
       case TermKind::Template: return eval_template(t, f, k);
     }
     return true;
+  }
+
+  // print(a, b, ...): writes the arguments (undefined ones as <undefined>) separated by spaces
+  // to the print sink, and is always true, as in OPA.
+  bool eval_print(const Term& t, Frame& f, ValueCont k) {
+    std::string line;
+    for (size_t i = 0; i < t.args.size(); ++i) {
+      std::optional<Value> v = first_value(*t.args[i], f);
+      if (i) line += " ";
+      line += v ? to_display_text(*v) : "<undefined>";
+    }
+    if (bctx_.print) bctx_.print(line);
+    return k(Value::boolean(true));
   }
 
   bool eval_template(const Term& t, Frame& f, ValueCont k) {

@@ -76,6 +76,19 @@ TEST(Evaluator, BuiltinErrorsAreUndefinedUnlessStrict) {
   EXPECT_NE(err.find("eval_builtin_error: div: divide by zero"), std::string::npos) << err;
 }
 
+TEST(Evaluator, PrintWritesArgumentsAndIsTrue) {
+  Engine engine;
+  engine.add_module("p.rego", "package p\nq if {\n  print(\"n:\", input.n, input.missing)\n  input.n > 1\n}\n");
+  engine.compile();
+  std::vector<std::string> lines;
+  EvalOptions opts;
+  opts.input = Value::from_json(R"({"n": 2})");
+  opts.print = [&](std::string_view line) { lines.emplace_back(line); };
+  auto r = engine.eval("data.p.q", opts);
+  ASSERT_EQ(r.size(), 1u);
+  EXPECT_EQ(lines, std::vector<std::string>{"n: 2 <undefined>"});
+}
+
 TEST(Evaluator, RecursionIsDetected) {
   std::string err = error_of([] { eval_x({"package p\nf(x) := f(x)\n"}, "x = data.p.f(1)"); });
   EXPECT_NE(err.find("rego_recursion_error"), std::string::npos) << err;
