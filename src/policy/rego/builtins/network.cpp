@@ -1,7 +1,7 @@
 // Network built-ins are left out of the embedded engine on purpose: a policy decision must not
 // wait on the network. They are still declared, so that policies written for OPA compile, tests
 // can replace them with `with http.send as mock`, and a real call fails with a clear error
-// instead of an unknown-function error.
+// instead of an unknown-function error. Also opa.runtime, with no runtime to describe here.
 #include <set>
 
 #include "policy/rego/builtins/builtin_support.h"
@@ -82,6 +82,9 @@ void register_network_builtins(Registry& r) {
         fail("net.lookup_ip_addr", "DNS lookups are disabled in the embedded engine");
       },
       {kSet, false, true});
+  // The embedded engine exposes no runtime information (OPA's config, env and version).
+  def(r, "opa.runtime", {}, [](Args, BuiltinContext&) { return Value::object({}); },
+      {kObject, false, /*nondeterministic=*/true});
 }
 
 }  // namespace mcpgw::policy::rego

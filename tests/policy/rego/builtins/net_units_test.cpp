@@ -196,6 +196,7 @@ TEST(NetworkBuiltins, DeclaredButDisabled) {
             R"(http.send: missing required request parameters(s): {"url"})");
   EXPECT_NE(err("net.lookup_ip_addr", {Str("localhost")}).message.find("disabled"),
             std::string::npos);
+  EXPECT_EQ(okj("opa.runtime", {}), "{}");
 }
 
 }  // namespace
