@@ -70,6 +70,19 @@ TEST_F(LegacySse, InitializeListAndCallRoundTrip) {
   EXPECT_TRUE(rec.closed.empty());
 }
 
+TEST_F(LegacySse, DroppingTheTransportAtOnceIsSafe) {
+  // The stream and POST coroutines must not outlive the state they use (ASan checks this build).
+  Recorder rec;
+  {
+    auto t = make(everything_->url("/sse"), rec);
+    t->send(testing::initialize_request(1));
+  }
+  io_.restart();
+  io_.run_for(500ms);
+  EXPECT_TRUE(rec.received.empty()) << "nothing is delivered after the transport is gone";
+  EXPECT_TRUE(rec.closed.empty());
+}
+
 TEST_F(LegacySse, ProgressArrivesOnTheStreamBeforeTheResult) {
   Recorder rec;
   auto t = make(everything_->url("/sse"), rec);

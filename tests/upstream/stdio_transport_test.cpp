@@ -283,10 +283,24 @@ TEST(StdioTransport, DestroyingTheTransportStillReapsTheChild) {
     Recorder rec;
     t->start(rec.handlers());
     pid = t->pid();
+    t->send(request(1, "ping"));
     t.reset();
     // The io_context dies without running the shutdown sequence.
   }
   EXPECT_TRUE(reaped(pid));
+}
+
+TEST(StdioTransport, DroppingTheTransportThenRunningTheLoopIsSafe) {
+  asio::io_context io;
+  auto t = std::make_unique<StdioTransport>(shell_server("cat"), io);
+  Recorder rec;
+  t->start(rec.handlers());
+  pid_t pid = t->pid();
+  t->send(request(1, "ping"));
+  t.reset();
+  ASSERT_TRUE(run_until(
+      io, [&] { return reaped(pid); }, 10s));
+  EXPECT_TRUE(rec.messages.empty()) << "nothing is delivered after the transport is gone";
 }
 
 }  // namespace

@@ -206,6 +206,25 @@ TEST_F(StreamableHttp, CloseDeletesTheUpstreamSession) {
   EXPECT_TRUE(rec.closed.empty());
 }
 
+TEST_F(StreamableHttp, DroppingTheTransportAtOnceIsSafe) {
+  // Coroutines spawned by send() and on_initialized() must not outlive the state they use
+  // (ASan checks this build).
+  auto s = config();
+  auto shared = make_shared_state(s, io_);
+  int delivered = 0;
+  for (int i = 0; i < 3; ++i) {
+    auto t = std::make_unique<StreamableHttpTransport>(s, shared, io_);
+    t->start({[&](std::string, std::string_view) { ++delivered; }, [](std::string) {}});
+    t->send(testing::initialize_request(1));
+    if (i > 0) t->on_initialized("2025-11-25");
+    if (i > 1) t->send(request(2, "ping"));
+    t.reset();
+  }
+  io_.restart();
+  io_.run_for(1s);
+  EXPECT_EQ(delivered, 0) << "nothing is delivered after the transport is gone";
+}
+
 TEST_F(StreamableHttp, CloseFromInsideOnMessageIsSafe) {
   auto s = config();
   StreamableHttpTransport t(s, make_shared_state(s, io_), io_);
