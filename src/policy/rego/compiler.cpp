@@ -1072,7 +1072,8 @@ std::shared_ptr<Program> compile_modules(std::vector<Module> modules, const Regi
       set |= r->kind == RuleKind::PartialSet;
       object |= r->kind == RuleKind::Object;
     }
-    if ((complete && set) || (set && object) || (n.is_function && !n.rules.empty())) {
+    if ((complete && set) || (set && object) || (complete && object) ||
+        (n.is_function && !n.rules.empty())) {
       throw RegoError("rego_type_error",
                       "conflicting rules " + join_path(n.path) + " found", n.rules.empty() ? Location{} : n.rules[0]->loc);
     }

@@ -51,6 +51,9 @@ TEST(Compiler, ReordersBodiesForSafety) {
 TEST(Compiler, ConflictingRuleKindsAreRejected) {
   std::string err = error_of([] { eval_x({"package p\nq := 1\nq contains 2\n"}, "x = data.p.q"); });
   EXPECT_NE(err.find("conflicting rules data.p.q"), std::string::npos) << err;
+  // Found by rego_fuzz: a complete rule and a ref-head object rule at the same path.
+  err = error_of([] { eval_x({"package p\na.b[c].d := 1 if some c in [1]\na.b\n"}, "x = data.p.a"); });
+  EXPECT_NE(err.find("conflicting rules data.p.a.b"), std::string::npos) << err;
   err = error_of([] { eval_x({"package p\ndefault q := 1\ndefault q := 2\n"}, "x = data.p.q"); });
   EXPECT_NE(err.find("multiple default rules"), std::string::npos) << err;
 }
