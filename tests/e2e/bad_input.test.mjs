@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 
-import { connectClient, DIRECT, withProcessReport } from './lib/clients.mjs';
+import { assertNoSanitizerReport, connectClient, DIRECT, withProcessReport } from './lib/clients.mjs';
 import { startGateway } from './lib/gateway.mjs';
 import { ProcessGroup } from './lib/processes.mjs';
 import {
@@ -40,7 +40,10 @@ describe('bad input at the gateway front end', () => {
     });
   });
 
-  after(() => group.stopAll());
+  after(async () => {
+    await group.stopAll();
+    assertNoSanitizerReport(group);
+  });
 
   const post = (body, { session = sessionId, headers = {} } = {}) => {
     let id;

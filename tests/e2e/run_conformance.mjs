@@ -15,6 +15,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 
+import { assertNoSanitizerReport } from './lib/clients.mjs';
 import { startGateway } from './lib/gateway.mjs';
 import { CONFORMANCE_CLI, CONFORMANCE_NODE } from './lib/paths.mjs';
 import { ProcessGroup } from './lib/processes.mjs';
@@ -137,7 +138,15 @@ async function main() {
     const notTheSuite = (child) => !child.name.startsWith('conformance-suite-run-');
     console.log(group.report(notTheSuite).split('\n').slice(-200).join('\n'));
   }
-  await stopAndExit(failedRuns === 0 ? 0 : 1);
+  // The gateway is built with sanitizers: a report (also one at exit, e.g. a leak) fails the run.
+  await group.stopAll();
+  try {
+    assertNoSanitizerReport(group);
+  } catch (error) {
+    console.log(`run_conformance: FAIL: ${error.message}`);
+    process.exit(1);
+  }
+  process.exit(failedRuns === 0 ? 0 : 1);
 }
 
 main();

@@ -12,7 +12,7 @@ import {
   LoggingMessageNotificationSchema,
 } from '@modelcontextprotocol/sdk/types.js';
 
-import { connectClient, DIRECT, withProcessReport } from './lib/clients.mjs';
+import { assertNoSanitizerReport, connectClient, DIRECT, withProcessReport } from './lib/clients.mjs';
 import { startGateway } from './lib/gateway.mjs';
 import { ProcessGroup } from './lib/processes.mjs';
 import { everythingStdioServer, startEverythingHttp } from './lib/upstreams.mjs';
@@ -71,6 +71,7 @@ for (const upstreamTransport of ['stdio', 'http']) {
     after(async () => {
       await client?.close().catch(() => {});
       await group.stopAll();
+      assertNoSanitizerReport(group);
     });
 
     it('lists the upstream tools, including the sampling tool for a sampling-capable client', TEST, () =>

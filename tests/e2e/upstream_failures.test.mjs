@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 
-import { connectClient, DIRECT, withProcessReport } from './lib/clients.mjs';
+import { assertNoSanitizerReport, connectClient, DIRECT, withProcessReport } from './lib/clients.mjs';
 import { startGateway } from './lib/gateway.mjs';
 import { freePort } from './lib/ports.mjs';
 import { ProcessGroup } from './lib/processes.mjs';
@@ -46,7 +46,10 @@ describe('misbehaving upstreams behind the gateway', { skip: DIRECT && 'needs th
     });
   });
 
-  after(() => group.stopAll());
+  after(async () => {
+    await group.stopAll();
+    assertNoSanitizerReport(group);
+  });
 
   // One JSON-RPC request through the gateway; resolves with the response to it. A response that
   // does not come within ANSWER_WITHIN_MS rejects: that is a hang.

@@ -37,6 +37,16 @@ export function processReport(group) {
   return parts.join('\n');
 }
 
+// Fails if any started process (the gateway is built with ASan and UBSan) printed a sanitizer
+// report, even when every request was answered; call it after group.stopAll() so that leak
+// reports at exit are included.
+export function assertNoSanitizerReport(group) {
+  const reporting = group.children.filter((child) => SANITIZER_REPORT.test(child.output));
+  if (reporting.length > 0) {
+    throw new Error(`sanitizer report from ${reporting.map((c) => c.name).join(', ')}:\n${processReport(group)}`);
+  }
+}
+
 // Runs `body`; on failure appends what the started processes printed, so a failing case shows
 // the gateway's side too.
 export async function withProcessReport(group, body) {
