@@ -11,13 +11,18 @@ cat <<MSG
 
   mcp-gateway is starting with $CONFIG
   MCP endpoint:  http://${LISTEN:-127.0.0.1:8080}/mcp   (Streamable HTTP; legacy SSE at /sse)
-  Try it:        npx @modelcontextprotocol/inspector --cli http://${LISTEN:-127.0.0.1:8080}/mcp --transport http --method tools/list
+  Try it:        npx @modelcontextprotocol/inspector --cli http://${LISTEN:-127.0.0.1:8080}/mcp --transport http --method tools/list [--header "Authorization: Bearer \$TOKEN"]
   Health:        curl http://${LISTEN:-127.0.0.1:8080}/healthz
   Stop:          Ctrl-C
 
 MSG
-if [ -x "$BIN" ] && "$BIN" token --help >/dev/null 2>&1; then
-  echo "  A development token (when auth is on): $BIN token --sub alice --role user --scope tools:call"
-  echo
+if grep -qE '^auth:' "$CONFIG"; then
+  cat <<MSG
+  Authentication is on. Get a development token (signed by config/dev-keys, development only):
+    TOKEN=\$($BIN token --sub alice --role user --scope tools:call --config $CONFIG)
+  and send it as "Authorization: Bearer \$TOKEN" (inspector: --header "Authorization: Bearer \$TOKEN").
+
+MSG
 fi
+mkdir -p var
 exec "$BIN" run --config "$CONFIG"

@@ -2,10 +2,17 @@
 
 #include <spdlog/spdlog.h>
 
+#include <yaml-cpp/yaml.h>
+
 #include <boost/asio/signal_set.hpp>
+
+#include "audit/recorder.h"
+#include "auth/authenticator.h"
 
 #include "http/mcp_endpoint.h"
 #include "http/server.h"
+#include "json/envelope.h"
+#include "router/call_log.h"
 #include "router/session_router.h"
 #include "upstream/transport.h"
 
@@ -19,8 +26,21 @@ struct Gateway::Impl {
   std::vector<std::unique_ptr<http::McpEndpoint>> endpoints;
   asio::steady_timer ticker{io};
   asio::signal_set signals{io, SIGINT, SIGTERM};
+  std::unique_ptr<auth::Authenticator> auth;
+  std::unique_ptr<audit::Recorder> audit;
 
-  explicit Impl(config::Config c) : config(std::move(c)) {}
+  explicit Impl(config::Config c) : config(std::move(c)) {
+    const YAML::Node& root = *config.raw;
+    // Each module reads and validates its own section (errors name key and line).
+    auth = std::make_unique<auth::Authenticator>(auth::load_config(root), io);
+    if (root["audit"]) {
+      audit = audit::Recorder::create(audit::load_settings(root["audit"]));
+    } else {
+      spdlog::warn("no audit: section in the config: calls are not recorded");
+    }
+    ctx.auth = auth.get();
+    ctx.audit = audit.get();
+  }
 
   void tick() {
     ticker.expires_after(std::chrono::seconds(1));
@@ -31,9 +51,39 @@ struct Gateway::Impl {
     });
   }
 
+  // Host/Origin checks, then authentication, then the MCP endpoint.
+  void handle_mcp(http::McpEndpoint& mcp, http::Request& req,
+                  std::function<void(http::Reply)> done) {
+    if (auto r = mcp.precheck(req)) return done(std::move(*r));
+    if (!auth->enabled()) return done(mcp.handle(req));
+    auth->authenticate(req.authorization, [this, &mcp, &req, done](auth::Outcome o) {
+      if (o.ok) {
+        req.identity = o.identity;
+        return done(mcp.handle(req));
+      }
+      // Name the method in the audit record when the body says it.
+      std::string method;
+      auto parsed = json::parse_body(req.body);
+      if (parsed.ok && parsed.elements.size() == 1) {
+        auto env = json::read_envelope(parsed.elements[0].in(req.body));
+        method = std::string(env.method_name(parsed.elements[0].in(req.body)));
+      }
+      router::SessionInfo info{std::string(req.session_id), nullptr, req.client_addr,
+                               std::string(req.user_agent)};
+      router::record_denial(audit.get(), info, method, "", o.reason);
+      spdlog::info("unauthenticated request from {}: {}", req.client_addr, o.reason);
+      nlohmann::json body = {{"error", o.error.empty() ? "invalid_request" : o.error},
+                             {"error_description", o.reason}};
+      http::Reply r = http::Reply::json(o.http_status ? o.http_status : 401, body.dump());
+      if (!o.www_authenticate.empty()) r.headers.emplace_back("WWW-Authenticate", o.www_authenticate);
+      done(std::move(r));
+    });
+  }
+
   http::Reply handle(http::McpEndpoint& mcp, http::Request& req) {
     std::string_view path = req.path();
-    if (mcp.owns_path(path)) return mcp.handle(req);
+    for (auto& p : auth->metadata_paths())
+      if (auth->enabled() && path == p) return http::Reply::json(200, auth->protected_resource_metadata());
     if (path == "/healthz" || path == "/livez")
       return http::Reply::json(200, R"({"status":"ok"})");
     if (path == "/readyz")
@@ -56,6 +106,7 @@ int Gateway::run() {
     auto server = std::make_unique<http::Server>(
         d.io, listen, d.config.limits,
         [&d, mcp](http::Request& req, std::function<void(http::Reply)> done) {
+          if (mcp->owns_path(req.path())) return d.handle_mcp(*mcp, req, std::move(done));
           done(d.handle(*mcp, req));
         });
     server->start();
@@ -65,6 +116,7 @@ int Gateway::run() {
     d.endpoints.push_back(std::move(endpoint));
     d.servers.push_back(std::move(server));
   }
+  d.auth->start();
   d.tick();
   d.signals.async_wait([&d](error_code ec, int sig) {
     if (ec) return;
@@ -77,6 +129,13 @@ int Gateway::run() {
     t->async_wait([&d, t](error_code) { d.io.stop(); });
   });
   d.io.run();
+  d.auth->stop();
+  if (d.audit) {
+    d.audit->shutdown();  // drains the queue into the sink or the spool
+    auto st = d.audit->stats();
+    spdlog::info("audit: {} events recorded, {} spooled, {} dropped", st.enqueued, st.spooled,
+                 st.dropped);
+  }
   return 0;
 }
 

@@ -12,6 +12,9 @@
 namespace mcpgw::session {
 class EventStream;
 }
+namespace mcpgw::auth {
+struct Identity;
+}
 
 namespace mcpgw::http {
 
@@ -22,6 +25,8 @@ struct Request {
   std::string_view host, origin, content_type, accept, session_id, protocol_version,
       last_event_id, authorization, user_agent;
   std::string client_addr;
+  // Who sent it, once authenticated (null when authentication is off).
+  std::shared_ptr<const auth::Identity> identity;
   // The path without the query string.
   std::string_view path() const { return target.substr(0, target.find('?')); }
   std::string_view query() const {

@@ -6,6 +6,8 @@
 #include <algorithm>
 #include <cctype>
 
+#include "audit/recorder.h"
+#include "auth/authenticator.h"
 #include "json/envelope.h"
 #include "mcp/protocol.h"
 #include "session/event_stream.h"
@@ -87,17 +89,50 @@ std::string McpEndpoint::new_session_id() {
   return id;
 }
 
-std::shared_ptr<router::SessionRouter> McpEndpoint::create_session() {
-  auto s = std::make_shared<router::SessionRouter>(ctx_, new_session_id());
+std::shared_ptr<router::SessionRouter> McpEndpoint::create_session(const Request& req) {
+  router::SessionInfo info;
+  info.session_id = new_session_id();
+  info.identity = req.identity;
+  info.client_addr = req.client_addr;
+  info.user_agent = std::string(req.user_agent);
+  auto s = std::make_shared<router::SessionRouter>(ctx_, std::move(info));
   sessions_[s->id()] = s;
   return s;
 }
 
-Reply McpEndpoint::handle(Request& req) {
+std::optional<Reply> McpEndpoint::precheck(const Request& req) const {
   if (auto why = host_check_.check(req.host, req.origin); !why.empty()) {
     spdlog::warn("rejected request from {}: {}", req.client_addr, why);
     return rpc_error(403, mcp::error::kForbidden, "Forbidden: " + why);
   }
+  return std::nullopt;
+}
+
+std::optional<Reply> McpEndpoint::check_scopes(const Request& req,
+                                               const std::vector<json::Envelope>& envs,
+                                               const std::vector<std::string_view>& texts) {
+  if (!ctx_.auth || !ctx_.auth->enabled() || !req.identity) return std::nullopt;
+  for (size_t i = 0; i < envs.size(); ++i) {
+    if (envs[i].kind != json::MessageKind::Request) continue;
+    std::string_view method = envs[i].method_name(texts[i]);
+    std::string tool;
+    if (method == "tools/call" && envs[i].name.present())
+      json::decode_string(envs[i].name.in(texts[i]), tool);
+    auto outcome = ctx_.auth->check_scopes(*req.identity, method, tool);
+    if (outcome.ok) continue;
+    router::SessionInfo info{std::string(req.session_id), req.identity, req.client_addr,
+                             std::string(req.user_agent)};
+    router::record_denial(ctx_.audit, info, method, tool, outcome.reason);
+    Reply r = rpc_error(outcome.http_status ? outcome.http_status : 403, mcp::error::kForbidden,
+                        "Forbidden: " + outcome.reason, envs[i].id.in(texts[i]));
+    r.headers.emplace_back("WWW-Authenticate", outcome.www_authenticate);
+    return r;
+  }
+  return std::nullopt;
+}
+
+Reply McpEndpoint::handle(Request& req) {
+  if (auto r = precheck(req)) return std::move(*r);
   std::string_view path = req.path();
   if (path == kLegacySsePath) {
     if (req.method == "GET") return legacy_open(req);
@@ -127,6 +162,15 @@ std::shared_ptr<router::SessionRouter> McpEndpoint::session_for(Request& req, Re
   }
   auto it = sessions_.find(std::string(req.session_id));
   if (it == sessions_.end() || legacy_.count(it->first)) {
+    error = rpc_error(404, mcp::error::kInvalidRequest, "Session not found");
+    return nullptr;
+  }
+  // A session belongs to whoever opened it: another subject's token does not find it.
+  if (req.identity && it->second->identity() &&
+      (req.identity->subject != it->second->identity()->subject ||
+       req.identity->issuer != it->second->identity()->issuer)) {
+    spdlog::warn("session {}: request from subject '{}' refused: the session belongs to '{}'",
+                 it->first, req.identity->subject, it->second->identity()->subject);
     error = rpc_error(404, mcp::error::kInvalidRequest, "Session not found");
     return nullptr;
   }
@@ -175,6 +219,13 @@ Reply McpEndpoint::post(Request& req) {
     return rpc_error(400, mcp::error::kInvalidRequest, "Invalid Request: " + envs[0].invalid_reason, id);
   }
 
+  if (auto denied = check_scopes(req, envs, texts)) return std::move(*denied);
+  if (ctx_.audit && !ctx_.audit->accepting()) {
+    spdlog::error("refusing a call: the audit trail cannot record (fail closed)");
+    return rpc_error(503, mcp::error::kInternalError,
+                     "Service Unavailable: the audit trail cannot record calls right now");
+  }
+
   std::shared_ptr<router::SessionRouter> session;
   if (has_initialize) {
     if (parsed.batch)
@@ -182,7 +233,7 @@ Reply McpEndpoint::post(Request& req) {
                        "Invalid Request: initialize must not be part of a batch");
     if (sessions_.size() >= ctx_.config.limits.max_sessions)
       return rpc_error(503, mcp::error::kInternalError, "too many sessions; try again later");
-    session = create_session();
+    session = create_session(req);
   } else {
     Reply error;
     session = session_for(req, error);
@@ -291,7 +342,7 @@ Reply McpEndpoint::legacy_open(Request& req) {
     return Reply::text(406, "Accept must include text/event-stream\n");
   if (sessions_.size() >= ctx_.config.limits.max_sessions)
     return Reply::text(503, "too many sessions\n");
-  auto session = create_session();
+  auto session = create_session(req);
   legacy_[session->id()] = true;
   Reply r;
   r.sse = true;

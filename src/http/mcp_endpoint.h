@@ -5,11 +5,14 @@
 #pragma once
 #include <chrono>
 #include <memory>
+#include <optional>
+#include <vector>
 #include <string>
 #include <unordered_map>
 
 #include "http/exchange.h"
 #include "http/host_check.h"
+#include "json/envelope.h"
 #include "router/session_router.h"
 
 namespace mcpgw::http {
@@ -21,6 +24,8 @@ class McpEndpoint {
 
   // Handles a request for the MCP path (or the legacy /sse and /messages paths).
   Reply handle(Request& req);
+  // The checks that come before authentication (Host and Origin); a reply when they fail.
+  std::optional<Reply> precheck(const Request& req) const;
   bool owns_path(std::string_view path) const;
 
   // Ends idle sessions and fails requests past their deadline; called every second.
@@ -36,7 +41,11 @@ class McpEndpoint {
   Reply legacy_post(Request& req);
   // Finds the session the request names, or fills `error` with the reply to give.
   std::shared_ptr<router::SessionRouter> session_for(Request& req, Reply& error);
-  std::shared_ptr<router::SessionRouter> create_session();
+  std::shared_ptr<router::SessionRouter> create_session(const Request& req);
+  // 403 insufficient_scope (with its WWW-Authenticate header) when a request in the body needs
+  // scopes the caller's token lacks.
+  std::optional<Reply> check_scopes(const Request& req, const std::vector<json::Envelope>& envs,
+                                    const std::vector<std::string_view>& texts);
   static std::string new_session_id();
 
   router::GatewayContext& ctx_;

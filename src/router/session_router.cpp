@@ -24,12 +24,17 @@ std::string unquote(std::string_view quoted) {
 }
 }  // namespace
 
-SessionRouter::SessionRouter(GatewayContext& ctx, std::string id)
-    : ctx_(ctx), id_(std::move(id)), last_activity_(std::chrono::steady_clock::now()) {
+SessionRouter::SessionRouter(GatewayContext& ctx, SessionInfo info)
+    : ctx_(ctx), info_(std::move(info)), last_activity_(std::chrono::steady_clock::now()) {
   standalone_ = std::make_shared<EventStream>(ctx_.io, EventStream::Mode::Sse, 0,
                                               ctx_.config.limits.replay_buffer_events);
   standalone_->set_persistent();
   streams_[0] = standalone_;
+  if (calls_.enabled()) {
+    // Legacy HTTP+SSE sessions answer on the standalone stream.
+    EventStream* raw = standalone_.get();
+    standalone_->on_response = [this, raw](std::string_view response) { calls_.end(raw, response); };
+  }
 }
 
 SessionRouter::~SessionRouter() { close(); }
@@ -43,15 +48,7 @@ std::shared_ptr<EventStream> SessionRouter::new_post_stream(EventStream::Mode mo
                                                                  : protocol_version_))
       s->send_priming_event(kRetryMs);
   }
-  // When the client goes away for good, whatever still answers into the stream is cancelled.
-  std::weak_ptr<SessionRouter> weak = weak_from_this();
-  EventStream* raw = s.get();
-  s->on_abandoned = [weak, raw, sid] {
-    auto self = weak.lock();
-    if (!self) return;
-    for (auto& link : self->links_) link->cancel_stream(raw);
-    self->streams_.erase(sid);
-  };
+  watch_stream(s, sid);
   // Forget finished streams now and then so the map stays small.
   if (streams_.size() > 64) {
     for (auto it = streams_.begin(); it != streams_.end();) {
@@ -61,6 +58,24 @@ std::shared_ptr<EventStream> SessionRouter::new_post_stream(EventStream::Mode mo
     }
   }
   return s;
+}
+
+void SessionRouter::watch_stream(const StreamPtr& s, uint64_t sid) {
+  // When the client goes away for good, whatever still answers into the stream is cancelled.
+  std::weak_ptr<SessionRouter> weak = weak_from_this();
+  EventStream* raw = s.get();
+  s->on_abandoned = [weak, raw, sid] {
+    auto self = weak.lock();
+    if (!self) return;
+    for (auto& link : self->links_) link->cancel_stream(raw);
+    self->calls_.abandon(raw);
+    self->streams_.erase(sid);
+  };
+  if (calls_.enabled()) {
+    s->on_response = [weak, raw](std::string_view response) {
+      if (auto self = weak.lock()) self->calls_.end(raw, response);
+    };
+  }
 }
 
 std::shared_ptr<EventStream> SessionRouter::find_stream(uint64_t id) {
@@ -82,6 +97,7 @@ void SessionRouter::reply_error(const StreamPtr& s, std::string_view id_json, in
 
 void SessionRouter::initialize(std::string_view message, const mcpgw::json::Envelope& env,
                                StreamPtr stream) {
+  calls_.begin(stream.get(), message, env);
   std::string id_json(env.id.in(message));
   json params;
   try {
@@ -184,6 +200,7 @@ void SessionRouter::handle_request(std::string_view message, const mcpgw::json::
                                    const StreamPtr& s) {
   std::string_view method = env.method_name(message);
   std::string_view id = env.id.in(message);
+  calls_.begin(s.get(), message, env);
   if (method == "ping") return reply(s, mcp::result_response(id, "{}"));
   if (method == "initialize")
     return reply_error(s, id, mcp::error::kInvalidRequest, "the session is already initialized");
@@ -205,15 +222,19 @@ void SessionRouter::handle_notification(std::string_view message,
   if (method == "notifications/cancelled") {
     if (!env.request_id.present()) return;
     std::string reason = "cancelled by the client";
-    for (auto& link : links_)
-      if (link->cancel_client_request(env.request_id.in(message), nullptr, reason)) return;
+    for (auto& link : links_) {
+      if (link->cancel_client_request(env.request_id.in(message), nullptr, reason)) {
+        calls_.cancelled(env.request_id.in(message));
+        return;
+      }
+    }
     return;
   }
   if (method == "notifications/roots/list_changed") {
     for (auto& link : links_) link->send_raw(std::string(message));
     return;
   }
-  spdlog::debug("session {}: client notification {} not forwarded", id_, method);
+  spdlog::debug("session {}: client notification {} not forwarded", info_.session_id, method);
 }
 
 void SessionRouter::handle_response(std::string_view message, const mcpgw::json::Envelope& env) {
@@ -222,7 +243,7 @@ void SessionRouter::handle_response(std::string_view message, const mcpgw::json:
   auto r = std::from_chars(text.data(), text.data() + text.size(), id);
   auto it = r.ec == std::errc() ? server_requests_.find(id) : server_requests_.end();
   if (it == server_requests_.end()) {
-    spdlog::warn("session {}: response to unknown request {}", id_, text);
+    spdlog::warn("session {}: response to unknown request {}", info_.session_id, text);
     return;
   }
   auto link = it->second.link.lock();
@@ -353,6 +374,7 @@ void SessionRouter::route_named(std::string_view message, const mcpgw::json::Env
   if (!found)
     return reply_error(s, id, mcp::error::kInvalidParams,
                        std::string(tool ? "Unknown tool: " : "Unknown prompt: ") + name);
+  calls_.routed(s.get(), id, t.link->name());
   t.link->forward_request(message, env, s, t.name == name ? std::string_view{} : t.name);
 }
 
@@ -387,6 +409,7 @@ void SessionRouter::route_uri(std::string_view message, const mcpgw::json::Envel
   }
   if (!found)
     return reply_error(s, id, mcp::error::kResourceNotFound, "Resource not found: " + uri);
+  calls_.routed(s.get(), id, t.link->name());
   t.link->forward_request(message, env, s);
 }
 
@@ -448,6 +471,7 @@ void SessionRouter::route_completion(std::string_view message, const mcpgw::json
     return;
   }
   if (!found) return reply_error(s, id, mcp::error::kInvalidParams, "Unknown completion reference");
+  calls_.routed(s.get(), id, t.link->name());
   std::string rewritten = msg.dump();
   t.link->forward_request(rewritten, mcpgw::json::read_envelope(rewritten), s);
 }

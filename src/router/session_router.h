@@ -13,6 +13,7 @@
 #include "json/envelope.h"
 #include "net/asio.h"
 #include "ops/config.h"
+#include "router/call_log.h"
 #include "router/catalog.h"
 #include "session/event_stream.h"
 #include "session/upstream_link.h"
@@ -24,15 +25,20 @@ struct GatewayContext {
   asio::io_context& io;
   const config::Config& config;
   std::map<std::string, std::shared_ptr<upstream::SharedServerState>> shared;
+  audit::Recorder* audit = nullptr;       // null: no audit trail
+  auth::Authenticator* auth = nullptr;    // null or disabled: no authentication
 };
 
 class SessionRouter : public session::UpstreamEvents,
                       public std::enable_shared_from_this<SessionRouter> {
  public:
-  SessionRouter(GatewayContext& ctx, std::string id);
+  SessionRouter(GatewayContext& ctx, SessionInfo info);
   ~SessionRouter() override;
 
-  const std::string& id() const { return id_; }
+  const std::string& id() const { return info_.session_id; }
+  // The identity that opened the session (null without authentication).
+  const std::shared_ptr<const auth::Identity>& identity() const { return info_.identity; }
+  const SessionInfo& info() const { return info_; }
   const std::string& protocol_version() const { return protocol_version_; }
   bool initialized() const { return initialize_done_; }
   std::chrono::steady_clock::time_point last_activity() const { return last_activity_; }
@@ -63,6 +69,7 @@ class SessionRouter : public session::UpstreamEvents,
 
  private:
   using StreamPtr = std::shared_ptr<session::EventStream>;
+  void watch_stream(const StreamPtr& s, uint64_t sid);
   void reply(const StreamPtr& s, std::string message);
   void reply_error(const StreamPtr& s, std::string_view id_json, int code, const std::string& msg);
   void handle_request(std::string_view message, const json::Envelope& env, const StreamPtr& s);
@@ -86,7 +93,8 @@ class SessionRouter : public session::UpstreamEvents,
   session::UpstreamLink* link_by_name(std::string_view name);
 
   GatewayContext& ctx_;
-  std::string id_;
+  SessionInfo info_;
+  CallLog calls_{ctx_.audit, info_};
   std::string protocol_version_;
   std::string client_params_;
   bool initialize_done_ = false;

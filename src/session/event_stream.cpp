@@ -32,6 +32,7 @@ EventStream::EventStream(asio::io_context& io, Mode mode, uint64_t stream_id, si
 
 void EventStream::send(std::string message, bool is_response) {
   if (finished_) return;
+  if (is_response && on_response) on_response(message);
   if (mode_ == Mode::Json) {
     if (is_response) responses_.push_back(std::move(message));
     return;

@@ -42,6 +42,8 @@ class EventStream : public std::enable_shared_from_this<EventStream> {
   // Called once when the client disconnected and did not resume within the grace period:
   // the router cancels the upstream requests that were answering into this stream.
   std::function<void()> on_abandoned;
+  // Sees every response that goes through the stream (the audit trail records outcomes here).
+  std::function<void(std::string_view response)> on_response;
 
   // ---- consumer side (HTTP connection) ----
   // Registers the writer's wake-up timer; pushes cancel it. Returns false if another writer is

@@ -1,0 +1,64 @@
+// The audit side of routing: one audit event per client request, written when its outcome is
+// known (the response passes through the client's stream) or when it is abandoned.
+#pragma once
+#include <chrono>
+#include <map>
+#include <optional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "json/envelope.h"
+
+namespace mcpgw::audit {
+class Recorder;
+}
+namespace mcpgw::auth {
+struct Identity;
+class Authenticator;
+}
+
+namespace mcpgw::router {
+
+// Who a session belongs to and where it came from: the fields every event of the session shares.
+struct SessionInfo {
+  std::string session_id;
+  std::shared_ptr<const auth::Identity> identity;
+  std::string client_addr;
+  std::string user_agent;
+};
+
+class CallLog {
+ public:
+  CallLog(audit::Recorder* recorder, const SessionInfo& info) : recorder_(recorder), info_(info) {}
+  bool enabled() const { return recorder_ != nullptr; }
+
+  // A request was accepted for routing (decision allow).
+  void begin(const void* stream, std::string_view message, const json::Envelope& env);
+  // The request went to this upstream.
+  void routed(const void* stream, std::string_view id_json, std::string_view server);
+  // A response to the client passed through `stream`.
+  void end(const void* stream, std::string_view response);
+  // The stream is gone; whatever is still open there was cancelled.
+  void abandon(const void* stream);
+  // The client cancelled the request with this id (it gets no response).
+  void cancelled(std::string_view id_json);
+
+ private:
+  struct Open {
+    std::chrono::steady_clock::time_point started;
+    std::string method, server, target, arguments;
+  };
+  void write(const Open& call, const std::string& outcome, std::optional<int64_t> code,
+             int64_t bytes, const std::string& reason);
+  audit::Recorder* recorder_;
+  const SessionInfo& info_;
+  std::map<std::pair<const void*, std::string>, Open> open_;
+};
+
+// Records a request the gateway refused before any session handled it (bad token, missing
+// scope, audit outage): decision deny.
+void record_denial(audit::Recorder* recorder, const SessionInfo& info, std::string_view method,
+                   std::string_view target, const std::string& reason);
+
+}  // namespace mcpgw::router
