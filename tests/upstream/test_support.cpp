@@ -80,6 +80,7 @@ NodeServer::NodeServer(const std::string& script, const std::vector<std::string>
   env.push_back("PORT=0");
   env.push_back("NODE_OPTIONS=--require " + preload);
   env.push_back("MCPGW_PORT_FILE=" + port_file_);
+  env.push_back("MCPGW_EXIT_WITH_PARENT=1");
   env.insert(env.end(), extra_env.begin(), extra_env.end());
   std::vector<std::string> args = {"node", script};
   args.insert(args.end(), script_args.begin(), script_args.end());
