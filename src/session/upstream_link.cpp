@@ -84,8 +84,10 @@ void UpstreamLink::spawn_transport() {
       self->protocol_version_ = r.value("protocolVersion", std::string());
     } catch (const std::exception&) {
     }
-    self->transport_->send(mcp::notification("notifications/initialized", {}));
+    // on_initialized first: the HTTP transport then opens its GET stream and holds what follows
+    // until it is open, so nothing the upstream sends after initialized is lost.
     self->transport_->on_initialized(self->protocol_version_);
+    self->transport_->send(mcp::notification("notifications/initialized", {}));
     self->state_ = State::Ready;
     self->backoff_ = self->server_.restart_backoff_initial;
     spdlog::info("upstream {}: ready ({}, protocol {})", self->server_.name,
