@@ -192,6 +192,20 @@ void Engine::off_thread(std::function<void()> task, std::function<void()> then, 
 }
 
 void Engine::authenticate(std::string_view header, Done done) {
+  if (!settings_.enabled) {  // no `auth:` section: the gateway runs unauthenticated
+    static const auto anonymous = [] {
+      auto id = std::make_shared<Identity>();
+      id->scheme = "none";
+      id->subject = "anonymous";
+      id->expires_at = Clock::time_point::max();
+      return std::shared_ptr<const Identity>(std::move(id));
+    }();
+    Outcome o;
+    o.ok = true;
+    o.identity = anonymous;
+    done(std::move(o));
+    return;
+  }
   while (!header.empty() && header.front() == ' ') header.remove_prefix(1);
   if (header.empty()) {
     done(deny(settings_, 401, "", "no access token", settings_.required_scopes));

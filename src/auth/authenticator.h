@@ -109,6 +109,7 @@ class Authenticator {
   Authenticator& operator=(const Authenticator&) = delete;
 
   // Verifies the Authorization header (may be empty). Calls done exactly once, on io's thread.
+  // When !enabled() every request is accepted as scheme "none", subject "anonymous".
   // Cache hits, API keys and JWTs whose keys are known complete before returning; introspection
   // and JWKS fetches happen on the background thread and post the completion to io.
   void authenticate(std::string_view authorization_header, std::function<void(Outcome)> done);

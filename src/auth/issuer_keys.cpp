@@ -68,11 +68,19 @@ bool IssuerKeys::refresh_allowed(std::chrono::steady_clock::time_point now) cons
   return !attempted_ || now - last_attempt_ >= min_refresh_interval_;
 }
 
+HttpRequest IssuerKeys::get(const std::string& url) const {
+  HttpRequest req;
+  req.url = url;
+  req.timeout = http_timeout_;
+  req.ca_file = ca_file_;
+  return req;
+}
+
 std::string IssuerKeys::discover() {
   if (discovered_) return "";
   std::string errors;
   for (const auto& url : discovery_urls(settings_.issuer)) {
-    auto response = http_fetch({.url = url, .timeout = http_timeout_, .ca_file = ca_file_});
+    auto response = http_fetch(get(url));
     if (response.status != 200) {
       errors +=
           url + ": " +
@@ -105,7 +113,7 @@ std::string IssuerKeys::refresh(bool forced) {
   }
   if (auto error = discover(); !error.empty()) return error;
   if (jwks_uri_.empty()) return "issuer metadata names no jwks_uri";
-  auto response = http_fetch({.url = jwks_uri_, .timeout = http_timeout_, .ca_file = ca_file_});
+  auto response = http_fetch(get(jwks_uri_));
   if (response.status != 200)
     return "JWKS " + jwks_uri_ + ": " +
            (response.error.empty() ? "HTTP " + std::to_string(response.status) : response.error);

@@ -7,6 +7,7 @@
 #include <string>
 
 #include "auth/authenticator.h"
+#include "auth/http_fetch.h"
 #include "auth/jwk.h"
 
 namespace mcpgw::auth {
@@ -30,6 +31,7 @@ class IssuerKeys {
 
  private:
   std::string discover();  // fills jwks_uri_/introspection_endpoint_; returns error or ""
+  HttpRequest get(const std::string& url) const;
 
   IssuerSettings settings_;
   std::chrono::milliseconds http_timeout_;

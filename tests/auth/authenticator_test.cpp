@@ -247,6 +247,10 @@ TEST_F(AuthenticatorTest, ProtectedResourceMetadata) {
 TEST_F(AuthenticatorTest, DisabledWithoutSection) {
   Authenticator auth(load_config(YAML::Load("listen: x\n")), io_);
   EXPECT_FALSE(auth.enabled());
+  auto r = run(auth, "");
+  ASSERT_TRUE(r.outcome.ok);
+  EXPECT_EQ(r.outcome.identity->scheme, "none");
+  EXPECT_EQ(r.outcome.identity->subject, "anonymous");
 }
 
 TEST_F(AuthenticatorTest, ToolScopesWithPrefixPatterns) {
