@@ -220,16 +220,28 @@ Envelope read_envelope(std::string_view t) {
     return e;
   }
   Span meta;
+  // A key given twice is refused (found by core-tests): the gateway would read the last copy
+  // while an upstream parser may read the first, so policy could approve one tool name and the
+  // upstream run another.
+  std::string_view duplicate;
+  auto take = [&](Span& field, Span v, std::string_view key) {
+    if (field.present() && duplicate.empty()) duplicate = key;
+    field = v;
+  };
   size_t end = walk_object(t, p, 0, [&](Span k, Span v) {
-    if (key_is(t, k, "jsonrpc")) e.jsonrpc = v;
-    else if (key_is(t, k, "id")) e.id = v;
-    else if (key_is(t, k, "method")) e.method = v;
-    else if (key_is(t, k, "params")) e.params = v;
-    else if (key_is(t, k, "result")) e.result = v;
-    else if (key_is(t, k, "error")) e.error = v;
+    if (key_is(t, k, "jsonrpc")) take(e.jsonrpc, v, "jsonrpc");
+    else if (key_is(t, k, "id")) take(e.id, v, "id");
+    else if (key_is(t, k, "method")) take(e.method, v, "method");
+    else if (key_is(t, k, "params")) take(e.params, v, "params");
+    else if (key_is(t, k, "result")) take(e.result, v, "result");
+    else if (key_is(t, k, "error")) take(e.error, v, "error");
   });
   if (end == npos) {
     e.invalid_reason = "malformed JSON";
+    return e;
+  }
+  if (!duplicate.empty()) {
+    e.invalid_reason = "duplicate key \"" + std::string(duplicate) + "\"";
     return e;
   }
   if (e.jsonrpc.in(t) != "\"2.0\"") {
@@ -238,17 +250,23 @@ Envelope read_envelope(std::string_view t) {
   }
   if (e.params.present() && t[e.params.pos] == '{') {
     walk_object(t, e.params.pos, 1, [&](Span k, Span v) {
-      if (key_is(t, k, "name")) e.name = v;
-      else if (key_is(t, k, "uri")) e.uri = v;
-      else if (key_is(t, k, "_meta")) meta = v;
-      else if (key_is(t, k, "progressToken")) e.progress_token = v;
-      else if (key_is(t, k, "requestId")) e.request_id = v;
-      else if (key_is(t, k, "ref")) e.ref = v;
+      if (key_is(t, k, "name")) take(e.name, v, "params.name");
+      else if (key_is(t, k, "uri")) take(e.uri, v, "params.uri");
+      else if (key_is(t, k, "_meta")) take(meta, v, "params._meta");
+      else if (key_is(t, k, "progressToken")) take(e.progress_token, v, "params.progressToken");
+      else if (key_is(t, k, "requestId")) take(e.request_id, v, "params.requestId");
+      else if (key_is(t, k, "ref")) take(e.ref, v, "params.ref");
     });
     if (meta.present() && t[meta.pos] == '{') {
+      Span meta_token;
       walk_object(t, meta.pos, 2, [&](Span k, Span v) {
-        if (key_is(t, k, "progressToken")) e.progress_token = v;
+        if (key_is(t, k, "progressToken")) take(meta_token, v, "params._meta.progressToken");
       });
+      if (meta_token.present()) e.progress_token = meta_token;
+    }
+    if (!duplicate.empty()) {
+      e.invalid_reason = "duplicate key \"" + std::string(duplicate) + "\"";
+      return e;
     }
   } else if (e.params.present()) {
     char c = t[e.params.pos];
@@ -338,12 +356,18 @@ bool decode_string(std::string_view q, std::string& out) {
       case 'b': out += '\b'; break;
       case 'f': out += '\f'; break;
       case 'u': {
+        // Hex digits are checked here too (found by core-tests): decode_string is public and
+        // "\uZZZZ" used to decode to garbage instead of failing.
         if (i + 4 >= q.size()) return false;
         unsigned cp = 0;
-        for (int k = 1; k <= 4; ++k) cp = cp * 16 + hex_val(q[i + k]);
+        for (int k = 1; k <= 4; ++k) {
+          if (!is_hex(q[i + k])) return false;
+          cp = cp * 16 + hex_val(q[i + k]);
+        }
         i += 4;
         if (cp >= 0xD800 && cp < 0xDC00 && i + 6 < q.size() && q[i + 1] == '\\' &&
-            q[i + 2] == 'u') {
+            q[i + 2] == 'u' && is_hex(q[i + 3]) && is_hex(q[i + 4]) && is_hex(q[i + 5]) &&
+            is_hex(q[i + 6])) {
           unsigned lo = 0;
           for (int k = 3; k <= 6; ++k) lo = lo * 16 + hex_val(q[i + k]);
           if (lo >= 0xDC00 && lo < 0xE000) {
@@ -351,10 +375,15 @@ bool decode_string(std::string_view q, std::string& out) {
             i += 6;
           }
         }
+        // A lone surrogate has no UTF-8 encoding: U+FFFD instead of invalid bytes.
+        if (cp >= 0xD800 && cp < 0xE000) cp = 0xFFFD;
         put_utf8(out, cp);
         break;
       }
-      default: out += q[i]; break;  // " \ /
+      case '"':
+      case '\\':
+      case '/': out += q[i]; break;
+      default: return false;  // not a JSON escape
     }
   }
   return true;

@@ -64,17 +64,29 @@ uint64_t integer(const YAML::Node& n, const std::string& key, uint64_t min, uint
   return v;
 }
 
+// digits * scale, failing with the key and line when it exceeds max (or 64 bits).
+uint64_t parse_bounded(const YAML::Node& n, const std::string& key, const std::string& digits,
+                       uint64_t scale, uint64_t max) {
+  uint64_t v = 0;
+  for (char c : digits) {
+    if (v > (max - (c - '0')) / 10) fail(n, key, "is too large (at most " + std::to_string(max) + ")");
+    v = v * 10 + (c - '0');
+  }
+  if (v > max / scale) fail(n, key, "is too large (at most " + std::to_string(max) + ")");
+  return v * scale;
+}
+
 // "30s", "500ms", "2m", "1h", or a bare number of milliseconds.
 std::chrono::milliseconds duration(const YAML::Node& n, const std::string& key) {
   std::string s = scalar(n, key);
   static const std::regex re(R"(^\s*(\d+)\s*(ms|s|m|h)?\s*$)");
   std::smatch m;
   if (!std::regex_match(s, m, re)) fail(n, key, "must be a duration like 500ms, 30s, 5m or 1h");
-  uint64_t v = std::stoull(m[1]);
   std::string unit = m[2];
-  if (unit == "s") v *= 1000;
-  else if (unit == "m") v *= 60'000;
-  else if (unit == "h") v *= 3'600'000;
+  uint64_t scale = unit == "s" ? 1000 : unit == "m" ? 60'000 : unit == "h" ? 3'600'000 : 1;
+  // Bounded (found by core-tests): stoull threw out_of_range past 20 digits, and a large value
+  // times its unit overflowed silently. A year is far beyond any sensible timeout.
+  uint64_t v = parse_bounded(n, key, m[1], scale, 365ull * 24 * 3'600'000);
   return std::chrono::milliseconds(v);
 }
 
@@ -84,20 +96,27 @@ size_t bytes(const YAML::Node& n, const std::string& key) {
   static const std::regex re(R"(^\s*(\d+)\s*([kKmMgG]i?[bB]?|[bB])?\s*$)");
   std::smatch m;
   if (!std::regex_match(s, m, re)) fail(n, key, "must be a size like 4MB, 16KB or 1024");
-  size_t v = std::stoull(m[1]);
   std::string u = m[2];
+  uint64_t scale = 1;
   if (!u.empty()) {
     char c = static_cast<char>(std::tolower(u[0]));
-    if (c == 'k') v *= 1024;
-    else if (c == 'm') v *= 1024 * 1024;
-    else if (c == 'g') v *= 1024ull * 1024 * 1024;
+    if (c == 'k') scale = 1024;
+    else if (c == 'm') scale = 1024 * 1024;
+    else if (c == 'g') scale = 1024ull * 1024 * 1024;
   }
-  return v;
+  return parse_bounded(n, key, m[1], scale, 1ull << 40);  // 1 TiB: see duration()
+}
+
+// A map key as a string. A non-scalar key (YAML allows "? [a, b]") is a ConfigError (found by
+// core-tests: as<std::string>() threw a bare YAML exception).
+std::string key_name(const YAML::Node& key, const std::string& what) {
+  if (!key.IsScalar()) fail(key, what.empty() ? "<key>" : what, "keys must be plain strings");
+  return key.as<std::string>();
 }
 
 void check_keys(const YAML::Node& map, const std::string& what, std::set<std::string> known) {
   for (auto it = map.begin(); it != map.end(); ++it) {
-    std::string k = it->first.as<std::string>();
+    std::string k = key_name(it->first, what);
     if (!known.count(k)) {
       std::string list;
       for (auto& s : known) list += (list.empty() ? "" : ", ") + s;
@@ -131,7 +150,8 @@ ListenConfig parse_listen(const YAML::Node& n, const std::string& key) {
   if (l.host.size() > 2 && l.host.front() == '[' && l.host.back() == ']')
     l.host = l.host.substr(1, l.host.size() - 2);
   std::string port = addr.substr(colon + 1);
-  if (port.empty() || port.find_first_not_of("0123456789") != std::string::npos ||
+  // The length check keeps stoul from throwing out_of_range on a long digit string (core-tests).
+  if (port.empty() || port.size() > 5 || port.find_first_not_of("0123456789") != std::string::npos ||
       std::stoul(port) > 65535)
     fail(n, key, "port must be a number from 0 to 65535");
   l.port = static_cast<uint16_t>(std::stoul(port));
@@ -152,6 +172,11 @@ ServerConfig parse_server(const YAML::Node& n, size_t index) {
   static const std::regex name_re("^[A-Za-z0-9_-]{1,64}$");
   if (!std::regex_match(s.name, name_re))
     fail(n["name"], key + ".name", "must be 1-64 letters, digits, '_' or '-'");
+  // Exposed names are NAME__tool. With "__" inside a name, or a name ending in '_', two servers
+  // could expose the same name ("a__b"+"c" and "a"+"b__c") and calls would go to the wrong one
+  // (found by core-tests).
+  if (s.name.find("__") != std::string::npos || s.name.back() == '_')
+    fail(n["name"], key + ".name", "must not contain \"__\" or end with '_' (the prefix separator)");
   key = "servers." + s.name;
   std::string transport = n["transport"] ? scalar(n["transport"], key + ".transport") : "stdio";
   if (transport == "stdio") s.transport = TransportKind::Stdio;
@@ -172,14 +197,14 @@ ServerConfig parse_server(const YAML::Node& n, size_t index) {
   if (auto e = n["env"]) {
     if (!e.IsMap()) fail(e, key + ".env", "must be a map");
     for (auto it = e.begin(); it != e.end(); ++it)
-      s.env[it->first.as<std::string>()] = scalar(it->second, key + ".env");
+      s.env[key_name(it->first, key + ".env")] = scalar(it->second, key + ".env");
   }
   if (n["cwd"]) s.cwd = scalar(n["cwd"], key + ".cwd");
   if (n["url"]) s.url = scalar(n["url"], key + ".url");
   if (auto h = n["headers"]) {
     if (!h.IsMap()) fail(h, key + ".headers", "must be a map");
     for (auto it = h.begin(); it != h.end(); ++it)
-      s.headers[it->first.as<std::string>()] = scalar(it->second, key + ".headers");
+      s.headers[key_name(it->first, key + ".headers")] = scalar(it->second, key + ".headers");
   }
   if (n["prefix"]) s.prefix = boolean(n["prefix"], key + ".prefix");
   if (n["connect_timeout"]) s.connect_timeout = duration(n["connect_timeout"], key + ".connect_timeout");
