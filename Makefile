@@ -4,6 +4,12 @@ BUILD ?= build
 TEST_BUILD ?= build-test
 CONFIG ?= config/gateway.yaml
 
+# ccache keys on paths relative to the checkout, so a fresh clone elsewhere (CI) reuses the
+# objects a previous build of the same sources left in the cache.
+export CCACHE_BASEDIR := $(CURDIR)
+export CCACHE_NOHASHDIR := 1
+export CCACHE_SLOPPINESS := pch_defines,time_macros
+
 .PHONY: all deps build build-test run test unit e2e bench fmt clean
 
 all: build
