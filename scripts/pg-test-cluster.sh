@@ -42,6 +42,10 @@ case "$cmd" in
     fi
     mkdir -p "$dir/sock"
     if [ "$(id -u)" = 0 ]; then chown -R postgres:postgres "$dir"; fi
+    if ! as_postgres test -w "$dir"; then
+      echo "pg-test-cluster: the postgres user cannot reach $dir (a parent folder is not traversable)" >&2
+      exit 1
+    fi
     as_postgres "$PGBIN/initdb" -D "$dir/data" -U postgres --auth=trust --encoding=UTF8 \
       --locale=C >"$dir/initdb.log" 2>&1 || { cat "$dir/initdb.log" >&2; exit 1; }
     for _ in 1 2 3 4 5 6 7 8; do
