@@ -13,8 +13,30 @@ bool iequals(std::string_view a, std::string_view b) {
          });
 }
 
+// A dotted-quad IPv4 literal in 127.0.0.0/8. Checking only the "127." prefix (as before) let
+// a DNS name such as "127.0.0.1.attacker.example" through: exactly what rebinding uses
+// (found by core-tests).
+bool is_ipv4_loopback(std::string_view h) {
+  int parts = 0;
+  size_t at = 0;
+  while (at <= h.size()) {
+    size_t dot = h.find('.', at);
+    std::string_view part = h.substr(at, dot == std::string_view::npos ? h.size() - at : dot - at);
+    if (part.empty() || part.size() > 3 ||
+        part.find_first_not_of("0123456789") != std::string_view::npos)
+      return false;
+    int value = 0;
+    for (char c : part) value = value * 10 + (c - '0');
+    if (value > 255 || (parts == 0 && value != 127)) return false;
+    ++parts;
+    if (dot == std::string_view::npos) break;
+    at = dot + 1;
+  }
+  return parts == 4;
+}
+
 bool is_loopback_name(std::string_view h) {
-  return iequals(h, "localhost") || h == "::1" || h.substr(0, 4) == "127.";
+  return iequals(h, "localhost") || h == "::1" || is_ipv4_loopback(h);
 }
 
 }  // namespace

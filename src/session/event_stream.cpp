@@ -9,20 +9,21 @@ void format_sse_event(std::string& out, std::string_view id, std::string_view da
   out += id;
   out += '\n';
   // JSON text has no raw newlines except between tokens; each line needs its own data: field.
+  // SSE ends a line at CRLF, LF or a lone CR, so all three split here: a lone CR left inside a
+  // data: line would cut the event short at the client (found by core-tests).
   size_t at = 0;
   while (true) {
-    size_t nl = data.find('\n', at);
+    size_t nl = data.find_first_of("\r\n", at);
     out += "data: ";
     if (nl == std::string_view::npos) {
       out += data.substr(at);
       out += '\n';
       break;
     }
-    size_t end = nl;
-    if (end > at && data[end - 1] == '\r') --end;
-    out += data.substr(at, end - at);
+    out += data.substr(at, nl - at);
     out += '\n';
     at = nl + 1;
+    if (data[nl] == '\r' && at < data.size() && data[at] == '\n') ++at;
   }
   out += '\n';
 }
@@ -98,6 +99,9 @@ void EventStream::detach(std::chrono::milliseconds grace) {
 }
 
 bool EventStream::pull_events(uint64_t& after_seq, std::string& out) {
+  // A Last-Event-ID naming an event not sent yet is refused (found by core-tests): taking it
+  // would raise sent_upto_ past events that no writer has seen, and they would be lost.
+  if (after_seq >= next_seq_) return false;
   if (!events_.empty() && after_seq + 1 < events_.front().first && after_seq < sent_upto_)
     return false;  // the replay buffer no longer holds what was asked for
   for (auto& [seq, ev] : events_) {
