@@ -24,7 +24,7 @@ build: deps $(BUILD)/CMakeCache.txt
 	cmake --build $(BUILD) -j $(JOBS)
 
 $(TEST_BUILD)/CMakeCache.txt:
-	cmake -S . -B $(TEST_BUILD) -G Ninja -DCMAKE_BUILD_TYPE=Debug -DMCPGW_SANITIZE=ON -DMCPGW_TESTS=ON
+	cmake -S . -B $(TEST_BUILD) -G Ninja -DCMAKE_BUILD_TYPE=Debug -DMCPGW_SANITIZE=ON -DMCPGW_TESTS=ON -DMCPGW_BENCH=OFF
 
 build-test: deps $(TEST_BUILD)/CMakeCache.txt
 	cmake --build $(TEST_BUILD) -j $(JOBS)
