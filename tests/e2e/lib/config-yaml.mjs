@@ -29,9 +29,16 @@ export function toYaml(document) {
   return `${emit(document, 0).replace(/^\n/, '')}\n`;
 }
 
-// Writes `document` to a fresh temporary folder; returns { dir, file }.
+const tempDirs = new Set();
+process.on('exit', () => {
+  for (const dir of tempDirs) fs.rmSync(dir, { recursive: true, force: true });
+});
+
+// Writes `document` to a fresh temporary folder, removed when the process exits; returns
+// { dir, file }.
 export function writeTempConfig(document) {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mcpgw-e2e-'));
+  tempDirs.add(dir);
   const file = path.join(dir, 'gateway.yaml');
   fs.writeFileSync(file, toYaml(document));
   return { dir, file };
