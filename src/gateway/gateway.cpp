@@ -4,6 +4,10 @@
 
 #include <yaml-cpp/yaml.h>
 
+#include <algorithm>
+#include <thread>
+
+#include <boost/asio/post.hpp>
 #include <boost/asio/signal_set.hpp>
 
 #include "audit/recorder.h"
@@ -28,13 +32,15 @@ struct Gateway::Impl {
   asio::signal_set signals{io, SIGINT, SIGTERM};
   std::unique_ptr<auth::Authenticator> auth;
   std::unique_ptr<audit::Recorder> audit;
+  audit::Settings audit_settings;
 
   explicit Impl(config::Config c) : config(std::move(c)) {
     const YAML::Node& root = *config.raw;
     // Each module reads and validates its own section (errors name key and line).
     auth = std::make_unique<auth::Authenticator>(auth::load_config(root), io);
     if (root["audit"]) {
-      audit = audit::Recorder::create(audit::load_settings(root["audit"]));
+      audit_settings = audit::load_settings(root["audit"]);
+      audit = audit::Recorder::create(audit_settings);
     } else {
       spdlog::warn("no audit: section in the config: calls are not recorded");
     }
@@ -80,6 +86,60 @@ struct Gateway::Impl {
     });
   }
 
+  // GET /admin/audit?subject=&server=&tool=&decision=&since=&until=&limit= : JSON lines, for
+  // the admin role only. The query runs on its own thread; the reply comes back to the loop.
+  void handle_admin_audit(http::Request& req, std::function<void(http::Reply)> done) {
+    if (!audit) return done(http::Reply::json(404, R"({"error":"no audit trail configured"})"));
+    if (!auth->enabled())
+      return done(http::Reply::json(403, R"({"error":"the admin endpoint needs authentication to be configured"})"));
+    auth->authenticate(req.authorization, [this, &req, done](auth::Outcome o) {
+      if (!o.ok) {
+        http::Reply r = http::Reply::json(o.http_status ? o.http_status : 401,
+                                          nlohmann::json{{"error", o.error}, {"error_description", o.reason}}.dump());
+        if (!o.www_authenticate.empty()) r.headers.emplace_back("WWW-Authenticate", o.www_authenticate);
+        return done(std::move(r));
+      }
+      auto& roles = o.identity->roles;
+      if (std::find(roles.begin(), roles.end(), "admin") == roles.end())
+        return done(http::Reply::json(403, R"({"error":"forbidden","error_description":"the admin role is required"})"));
+      audit::QueryFilter f;
+      std::string bad;
+      std::string_view q = req.query();
+      size_t at = 0;
+      while (at < q.size()) {
+        size_t amp = q.find('&', at);
+        std::string_view kv = q.substr(at, amp == std::string_view::npos ? q.size() - at : amp - at);
+        size_t eq = kv.find('=');
+        std::string k(kv.substr(0, eq)), v(eq == std::string_view::npos ? "" : kv.substr(eq + 1));
+        try {
+          if (k == "subject") f.subject = v;
+          else if (k == "server") f.server = v;
+          else if (k == "tool") f.tool = v;
+          else if (k == "decision") f.decision = v;
+          else if (k == "since") f.since_us = audit::parse_time(v);
+          else if (k == "until") f.until_us = audit::parse_time(v);
+          else if (k == "limit") f.limit = std::stoul(v);
+          else if (!k.empty()) bad = "unknown parameter '" + k + "'";
+        } catch (const std::exception& e) {
+          bad = "bad value for '" + k + "': " + e.what();
+        }
+        if (amp == std::string_view::npos) break;
+        at = amp + 1;
+      }
+      if (!bad.empty()) return done(http::Reply::json(400, nlohmann::json{{"error", bad}}.dump()));
+      std::thread([this, f, done] {
+        http::Reply r;
+        try {
+          r = http::Reply::json(200, audit::query_json(audit_settings, f));
+          r.content_type = "application/x-ndjson";
+        } catch (const std::exception& e) {
+          r = http::Reply::json(503, nlohmann::json{{"error", e.what()}}.dump());
+        }
+        asio::post(io, [done, r = std::move(r)]() mutable { done(std::move(r)); });
+      }).detach();
+    });
+  }
+
   http::Reply handle(http::McpEndpoint& mcp, http::Request& req) {
     std::string_view path = req.path();
     for (auto& p : auth->metadata_paths())
@@ -107,6 +167,10 @@ int Gateway::run() {
         d.io, listen, d.config.limits,
         [&d, mcp](http::Request& req, std::function<void(http::Reply)> done) {
           if (mcp->owns_path(req.path())) return d.handle_mcp(*mcp, req, std::move(done));
+          if (req.path() == "/admin/audit" && req.method == "GET") {
+            if (auto r = mcp->precheck(req)) return done(std::move(*r));
+            return d.handle_admin_audit(req, std::move(done));
+          }
           done(d.handle(*mcp, req));
         });
     server->start();
