@@ -5,7 +5,7 @@
 #   bench/run.sh BUILD_DIR          (what `make bench` calls; builds nothing itself)
 #
 # Environment: BENCH_DURATION (seconds per run, default 10), BENCH_WARMUP (seconds, default 2),
-# BENCH_CONNECTIONS (default "16 64"), BENCH_WRK_THREADS (default 2), BENCH_GATEWAY (path to the
+# BENCH_AUDIT (sqlite or jsonl: audit every call), BENCH_CONNECTIONS (default "16 64"), BENCH_WRK_THREADS (default 2), BENCH_GATEWAY (path to the
 # mcp-gateway binary, default BUILD_DIR/src/cli/mcp-gateway), BENCH_UPSTREAM_THREADS (default 1).
 # Every process it starts binds 127.0.0.1 and is stopped on exit. Exit status 1 when the gateway
 # could not be measured or a run had errors.
@@ -138,6 +138,11 @@ servers:
     url: $UPSTREAM_URL
     prefix: false
 EOF
+  # BENCH_AUDIT=sqlite|jsonl: the gateway records every call (the cost of auditing).
+  if [ -n "${BENCH_AUDIT:-}" ]; then
+    printf 'audit:\n  sink: %s\n  path: %s\n  on_failure: fail_open\n' \
+      "$BENCH_AUDIT" "$WORK/audit.$BENCH_AUDIT" >>"$WORK/gateway.yaml"
+  fi
   "$GATEWAY_BIN" run --config "$WORK/gateway.yaml" >"$WORK/gateway.log" 2>&1 &
   GATEWAY_PID=$!
   PIDS+=("$GATEWAY_PID")
