@@ -31,7 +31,9 @@ void expect_error(const std::string& yaml, const std::string& key, int line,
   std::string msg = error_of(yaml);
   EXPECT_NE(msg.find("'" + key + "'"), std::string::npos) << msg;
   EXPECT_NE(msg.find("(line " + std::to_string(line) + ")"), std::string::npos) << msg;
-  if (!why_part.empty()) EXPECT_NE(msg.find(why_part), std::string::npos) << msg;
+  if (!why_part.empty()) {
+    EXPECT_NE(msg.find(why_part), std::string::npos) << msg;
+  }
 }
 
 TEST(Config, MinimalFileGetsDefaults) {
