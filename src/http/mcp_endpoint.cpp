@@ -310,6 +310,10 @@ Reply McpEndpoint::get(Request& req) {
       uint64_t sid = std::stoull(std::string(v.substr(0, dash)));
       uint64_t seq = dash == std::string_view::npos ? 0 : std::stoull(std::string(v.substr(dash + 1)));
       if (auto s = session->find_stream(sid)) {
+        if (!s->can_resume_after(seq))
+          return rpc_error(400, mcp::error::kInvalidRequest,
+                           "Bad Request: Last-Event-ID " + std::string(v) +
+                               " names an event this stream cannot resume after");
         r.stream = s;
         r.after_seq = seq;
         r.resume_grace = sid == 0 ? std::chrono::milliseconds(0) : std::chrono::milliseconds(kResumeGrace);

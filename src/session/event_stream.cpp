@@ -115,6 +115,11 @@ bool EventStream::pull_events(uint64_t& after_seq, std::string& out) {
   return true;
 }
 
+bool EventStream::can_resume_after(uint64_t seq) const {
+  if (seq > sent_upto_) return false;  // the client claims an event it was never sent
+  return events_.empty() || seq + 1 >= events_.front().first;
+}
+
 void EventStream::wake() {
   if (waker_) waker_->cancel();
 }

@@ -55,6 +55,9 @@ class EventStream : public std::enable_shared_from_this<EventStream> {
   // SSE: formatted events after `after_seq` (exclusive); updates after_seq. Returns false if the
   // requested events already left the replay buffer.
   bool pull_events(uint64_t& after_seq, std::string& out);
+  // Can a writer resume after `seq`? Not if that event was never sent, nor if the events after
+  // it have left the replay buffer.
+  bool can_resume_after(uint64_t seq) const;
   // The first sequence number not yet handed to any writer (a fresh attach starts there).
   uint64_t unsent_from() const { return sent_upto_; }
   // JSON: the collected responses.
