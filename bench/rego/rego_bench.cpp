@@ -108,9 +108,11 @@ int main(int argc, char** argv) {
     if (r.empty()) return 1;
     micros.push_back(std::chrono::duration<double, std::micro>(t1 - t0).count());
   }
-  double total_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - start_all).count();
+  double total_s =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start_all).count();
   std::sort(micros.begin(), micros.end());
-  std::printf("iterations: %d  throughput: %.0f decisions/s (one thread)\n", iterations, iterations / total_s);
+  std::printf("iterations: %d  throughput: %.0f decisions/s (one thread)\n", iterations,
+              iterations / total_s);
   std::printf("latency us: p50 %.2f  p90 %.2f  p99 %.2f  max %.2f\n", percentile(micros, 0.50),
               percentile(micros, 0.90), percentile(micros, 0.99), micros.back());
   return 0;

@@ -4,8 +4,8 @@
 
 namespace mcpgw::cli {
 // Each add_* function registers a subcommand and its callback. The callback sets `exit_code`.
-void add_run_command(CLI::App& app, int& exit_code);       // run_command.cpp
-void add_policy_command(CLI::App& app, int& exit_code);    // policy_command.cpp
-void add_audit_command(CLI::App& app, int& exit_code);     // audit_command.cpp
-void add_token_command(CLI::App& app, int& exit_code);     // token_command.cpp
+void add_run_command(CLI::App& app, int& exit_code);     // run_command.cpp
+void add_policy_command(CLI::App& app, int& exit_code);  // policy_command.cpp
+void add_audit_command(CLI::App& app, int& exit_code);   // audit_command.cpp
+void add_token_command(CLI::App& app, int& exit_code);   // token_command.cpp
 }  // namespace mcpgw::cli

@@ -18,10 +18,14 @@ namespace {
 
 namespace rego = mcpgw::policy::rego;
 
-std::string escape_json(const std::string& s) { return rego::Value::string(s).to_json(); }
+std::string escape_json(const std::string& s) {
+  return rego::Value::string(s).to_json();
+}
 
-std::string error_json(const std::string& code, const std::string& message, const rego::Location& loc) {
-  std::string out = "{\"errors\":[{\"code\":" + escape_json(code) + ",\"message\":" + escape_json(message);
+std::string error_json(const std::string& code, const std::string& message,
+                       const rego::Location& loc) {
+  std::string out =
+      "{\"errors\":[{\"code\":" + escape_json(code) + ",\"message\":" + escape_json(message);
   if (loc.row > 0) {
     out += ",\"location\":{\"file\":" + escape_json(loc.file ? *loc.file : "") +
            ",\"row\":" + std::to_string(loc.row) + ",\"col\":" + std::to_string(loc.col) + "}";
@@ -50,7 +54,9 @@ std::vector<std::string> expression_texts(const std::string& query, const rego::
   for (size_t i = 0; i < starts.size(); ++i) {
     size_t end = i + 1 < starts.size() ? starts[i + 1] : query.size();
     std::string text = query.substr(starts[i], end - starts[i]);
-    while (!text.empty() && (text.back() == ';' || std::isspace(static_cast<unsigned char>(text.back())))) text.pop_back();
+    while (!text.empty() &&
+           (text.back() == ';' || std::isspace(static_cast<unsigned char>(text.back()))))
+      text.pop_back();
     out.push_back(text);
   }
   return out;
@@ -81,21 +87,25 @@ int run_eval(const std::vector<std::string>& data_paths, const std::string& inpu
     auto texts = expression_texts(query, *compiled.body);
     std::vector<const rego::Expr*> by_position;
     for (const auto& e : compiled.body->exprs) by_position.push_back(&e);
-    std::sort(by_position.begin(), by_position.end(), [](const rego::Expr* a, const rego::Expr* b) { return a->index < b->index; });
+    std::sort(by_position.begin(), by_position.end(),
+              [](const rego::Expr* a, const rego::Expr* b) { return a->index < b->index; });
     std::vector<rego::Value> result_items;
     for (const auto& r : results) {
       std::vector<rego::Value> exprs;
       for (size_t i = 0; i < r.expressions.size(); ++i) {
         const rego::Expr* e = by_position[i];
-        std::vector<rego::ObjectEntry> loc{{rego::Value::string("row"), rego::Value::integer(e->loc.row)},
-                                           {rego::Value::string("col"), rego::Value::integer(e->loc.col)}};
+        std::vector<rego::ObjectEntry> loc{
+            {rego::Value::string("row"), rego::Value::integer(e->loc.row)},
+            {rego::Value::string("col"), rego::Value::integer(e->loc.col)}};
         std::vector<rego::ObjectEntry> entry{
-            {rego::Value::string("value"), r.expressions[i] ? *r.expressions[i] : rego::Value::boolean(true)},
+            {rego::Value::string("value"),
+             r.expressions[i] ? *r.expressions[i] : rego::Value::boolean(true)},
             {rego::Value::string("text"), rego::Value::string(i < texts.size() ? texts[i] : "")},
             {rego::Value::string("location"), rego::Value::object(std::move(loc))}};
         exprs.push_back(rego::Value::object(std::move(entry)));
       }
-      std::vector<rego::ObjectEntry> item{{rego::Value::string("expressions"), rego::Value::array(std::move(exprs))}};
+      std::vector<rego::ObjectEntry> item{
+          {rego::Value::string("expressions"), rego::Value::array(std::move(exprs))}};
       if (!r.bindings.empty()) {
         std::vector<rego::ObjectEntry> b;
         for (const auto& [name, v] : r.bindings) b.emplace_back(rego::Value::string(name), v);
@@ -105,7 +115,8 @@ int run_eval(const std::vector<std::string>& data_paths, const std::string& inpu
     }
     rego::Value doc = result_items.empty()
                           ? rego::Value::object({})
-                          : rego::Value::object({{rego::Value::string("result"), rego::Value::array(std::move(result_items))}});
+                          : rego::Value::object({{rego::Value::string("result"),
+                                                  rego::Value::array(std::move(result_items))}});
     std::cout << (pretty ? doc.to_json_pretty() : doc.to_json()) << "\n";
     return 0;
   } catch (const rego::RegoError& e) {
@@ -130,11 +141,16 @@ int run_test(const std::vector<std::string>& paths, bool verbose) {
   int pass = 0, fail = 0, error = 0, skip = 0;
   std::string current_file;
   for (const auto& r : results) {
-    const char* status = r.skipped ? "SKIPPED" : (!r.error.empty() ? "ERROR" : (r.passed ? "PASS" : "FAIL"));
-    if (r.skipped) ++skip;
-    else if (!r.error.empty()) ++error;
-    else if (r.passed) ++pass;
-    else ++fail;
+    const char* status =
+        r.skipped ? "SKIPPED" : (!r.error.empty() ? "ERROR" : (r.passed ? "PASS" : "FAIL"));
+    if (r.skipped)
+      ++skip;
+    else if (!r.error.empty())
+      ++error;
+    else if (r.passed)
+      ++pass;
+    else
+      ++fail;
     if (verbose || (!r.passed && !r.skipped)) {
       if (r.file != current_file) {
         std::printf("%s:\n", r.file.c_str());
@@ -172,7 +188,8 @@ int run_check(const std::vector<std::string>& paths, bool strict) {
 }  // namespace
 
 void add_policy_command(CLI::App& app, int& exit_code) {
-  auto* policy = app.add_subcommand("policy", "evaluate, test and check Rego policies with the embedded engine");
+  auto* policy = app.add_subcommand(
+      "policy", "evaluate, test and check Rego policies with the embedded engine");
   policy->require_subcommand(1);
 
   struct EvalArgs {
@@ -183,7 +200,8 @@ void add_policy_command(CLI::App& app, int& exit_code) {
   auto* eval = policy->add_subcommand("eval", "evaluate a query (answers like opa eval)");
   eval->add_option("-d,--data", eval_args->data, "policy or data file or directory (repeatable)");
   eval->add_option("-i,--input", eval_args->input, "input document (JSON file)");
-  eval->add_option("--format", eval_args->format, "output format")->check(CLI::IsMember({"json", "pretty"}));
+  eval->add_option("--format", eval_args->format, "output format")
+      ->check(CLI::IsMember({"json", "pretty"}));
   eval->add_option("query", eval_args->query, "Rego query, e.g. data.mcp.authz.allow")->required();
   eval->callback([eval_args, &exit_code] {
     exit_code = run_eval(eval_args->data, eval_args->input, eval_args->format, eval_args->query);
@@ -191,17 +209,20 @@ void add_policy_command(CLI::App& app, int& exit_code) {
 
   auto test_paths = std::make_shared<std::vector<std::string>>();
   auto verbose = std::make_shared<bool>(false);
-  auto* test = policy->add_subcommand("test", "run test_* rules (like opa test); non-zero exit on failure");
+  auto* test =
+      policy->add_subcommand("test", "run test_* rules (like opa test); non-zero exit on failure");
   test->add_option("paths", *test_paths, "policy files or directories")->required();
   test->add_flag("-v,--verbose", *verbose, "print every test");
-  test->callback([test_paths, verbose, &exit_code] { exit_code = run_test(*test_paths, *verbose); });
+  test->callback(
+      [test_paths, verbose, &exit_code] { exit_code = run_test(*test_paths, *verbose); });
 
   auto check_paths = std::make_shared<std::vector<std::string>>();
   auto strict = std::make_shared<bool>(false);
   auto* check = policy->add_subcommand("check", "report parse and compile errors");
   check->add_option("paths", *check_paths, "policy files or directories")->required();
   check->add_flag("--strict", *strict, "also report vars assigned with := and never used");
-  check->callback([check_paths, strict, &exit_code] { exit_code = run_check(*check_paths, *strict); });
+  check->callback(
+      [check_paths, strict, &exit_code] { exit_code = run_check(*check_paths, *strict); });
 }
 
 }  // namespace mcpgw::cli

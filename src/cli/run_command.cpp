@@ -14,7 +14,8 @@ void add_run_command(CLI::App& app, int& exit_code) {
   static std::string config_path;
   static std::string log_level;
   run->add_option("-c,--config", config_path, "The gateway's YAML configuration file")->required();
-  run->add_option("--log-level", log_level, "trace, debug, info, warn, error (overrides the config)");
+  run->add_option("--log-level", log_level,
+                  "trace, debug, info, warn, error (overrides the config)");
   run->callback([&exit_code] {
     try {
       auto config = config::load_file(config_path);

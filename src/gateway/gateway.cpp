@@ -81,7 +81,8 @@ struct Gateway::Impl {
       nlohmann::json body = {{"error", o.error.empty() ? "invalid_request" : o.error},
                              {"error_description", o.reason}};
       http::Reply r = http::Reply::json(o.http_status ? o.http_status : 401, body.dump());
-      if (!o.www_authenticate.empty()) r.headers.emplace_back("WWW-Authenticate", o.www_authenticate);
+      if (!o.www_authenticate.empty())
+        r.headers.emplace_back("WWW-Authenticate", o.www_authenticate);
       done(std::move(r));
     });
   }
@@ -91,40 +92,45 @@ struct Gateway::Impl {
   void handle_admin_audit(http::Request& req, std::function<void(http::Reply)> done) {
     if (!audit) return done(http::Reply::json(404, R"({"error":"no audit trail configured"})"));
     if (!auth->enabled())
-      return done(http::Reply::json(403, R"({"error":"the admin endpoint needs authentication to be configured"})"));
+      return done(http::Reply::json(
+          403, R"({"error":"the admin endpoint needs authentication to be configured"})"));
     auth->authenticate(req.authorization, [this, &req, done](auth::Outcome o) {
       if (!o.ok) {
-        http::Reply r = http::Reply::json(o.http_status ? o.http_status : 401,
-                                          nlohmann::json{{"error", o.error}, {"error_description", o.reason}}.dump());
-        if (!o.www_authenticate.empty()) r.headers.emplace_back("WWW-Authenticate", o.www_authenticate);
+        http::Reply r = http::Reply::json(
+            o.http_status ? o.http_status : 401,
+            nlohmann::json{{"error", o.error}, {"error_description", o.reason}}.dump());
+        if (!o.www_authenticate.empty())
+          r.headers.emplace_back("WWW-Authenticate", o.www_authenticate);
         return done(std::move(r));
       }
       auto& roles = o.identity->roles;
       if (std::find(roles.begin(), roles.end(), "admin") == roles.end())
-        return done(http::Reply::json(403, R"({"error":"forbidden","error_description":"the admin role is required"})"));
+        return done(http::Reply::json(
+            403, R"({"error":"forbidden","error_description":"the admin role is required"})"));
       audit::QueryFilter f;
       std::string bad;
-      std::string_view q = req.query();
-      size_t at = 0;
-      while (at < q.size()) {
-        size_t amp = q.find('&', at);
-        std::string_view kv = q.substr(at, amp == std::string_view::npos ? q.size() - at : amp - at);
-        size_t eq = kv.find('=');
-        std::string k(kv.substr(0, eq)), v(eq == std::string_view::npos ? "" : kv.substr(eq + 1));
+      for (auto [key, value] : http::query_params(req.query())) {
+        std::string k(key), v(value);
         try {
-          if (k == "subject") f.subject = v;
-          else if (k == "server") f.server = v;
-          else if (k == "tool") f.tool = v;
-          else if (k == "decision") f.decision = v;
-          else if (k == "since") f.since_us = audit::parse_time(v);
-          else if (k == "until") f.until_us = audit::parse_time(v);
-          else if (k == "limit") f.limit = std::stoul(v);
-          else if (!k.empty()) bad = "unknown parameter '" + k + "'";
+          if (k == "subject")
+            f.subject = v;
+          else if (k == "server")
+            f.server = v;
+          else if (k == "tool")
+            f.tool = v;
+          else if (k == "decision")
+            f.decision = v;
+          else if (k == "since")
+            f.since_us = audit::parse_time(v);
+          else if (k == "until")
+            f.until_us = audit::parse_time(v);
+          else if (k == "limit")
+            f.limit = std::stoul(v);
+          else
+            bad = "unknown parameter '" + k + "'";
         } catch (const std::exception& e) {
           bad = "bad value for '" + k + "': " + e.what();
         }
-        if (amp == std::string_view::npos) break;
-        at = amp + 1;
       }
       if (!bad.empty()) return done(http::Reply::json(400, nlohmann::json{{"error", bad}}.dump()));
       std::thread([this, f, done] {
@@ -143,12 +149,12 @@ struct Gateway::Impl {
   http::Reply handle(http::McpEndpoint& mcp, http::Request& req) {
     std::string_view path = req.path();
     for (auto& p : auth->metadata_paths())
-      if (auth->enabled() && path == p) return http::Reply::json(200, auth->protected_resource_metadata());
-    if (path == "/healthz" || path == "/livez")
-      return http::Reply::json(200, R"({"status":"ok"})");
+      if (auth->enabled() && path == p)
+        return http::Reply::json(200, auth->protected_resource_metadata());
+    if (path == "/healthz" || path == "/livez") return http::Reply::json(200, R"({"status":"ok"})");
     if (path == "/readyz")
-      return http::Reply::json(200, R"({"status":"ready","sessions":)" +
-                                        std::to_string(mcp.session_count()) + "}");
+      return http::Reply::json(
+          200, R"({"status":"ready","sessions":)" + std::to_string(mcp.session_count()) + "}");
     return http::Reply::json(404, R"({"error":"not found"})");
   }
 };
@@ -175,8 +181,10 @@ int Gateway::run() {
         });
     server->start();
     std::string scheme = listen.tls_cert.empty() ? "http" : "https";
-    std::string host = listen.host.find(':') != std::string::npos ? "[" + listen.host + "]" : listen.host;
-    spdlog::info("mcp-gateway listening on {}://{}:{}{}", scheme, host, server->port(), listen.path);
+    std::string host =
+        listen.host.find(':') != std::string::npos ? "[" + listen.host + "]" : listen.host;
+    spdlog::info("mcp-gateway listening on {}://{}:{}{}", scheme, host, server->port(),
+                 listen.path);
     d.endpoints.push_back(std::move(endpoint));
     d.servers.push_back(std::move(server));
   }

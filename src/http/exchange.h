@@ -22,8 +22,8 @@ struct Request {
   std::string_view method;
   std::string_view target;  // path and query
   std::string_view body;
-  std::string_view host, origin, content_type, accept, session_id, protocol_version,
-      last_event_id, authorization, user_agent;
+  std::string_view host, origin, content_type, accept, session_id, protocol_version, last_event_id,
+      authorization, user_agent;
   std::string client_addr;
   // Who sent it, once authenticated (null when authentication is off).
   std::shared_ptr<const auth::Identity> identity;
@@ -47,8 +47,8 @@ struct Reply {
   std::shared_ptr<session::EventStream> stream;
   bool sse = false;
   bool json_batch = false;
-  uint64_t after_seq = 0;        // SSE: start after this event (resumption)
-  std::string first_event;       // SSE: raw text written before the stream's events
+  uint64_t after_seq = 0;   // SSE: start after this event (resumption)
+  std::string first_event;  // SSE: raw text written before the stream's events
   // How long an abandoned SSE stream waits for a Last-Event-ID resume before its requests are
   // cancelled (zero: at once).
   std::chrono::milliseconds resume_grace{0};
@@ -68,6 +68,23 @@ struct Reply {
     return r;
   }
 };
+
+// The name=value pairs of a query string, in order (values are not percent-decoded).
+inline std::vector<std::pair<std::string_view, std::string_view>> query_params(
+    std::string_view query) {
+  std::vector<std::pair<std::string_view, std::string_view>> out;
+  while (!query.empty()) {
+    size_t amp = query.find('&');
+    std::string_view kv = query.substr(0, amp);
+    size_t eq = kv.find('=');
+    if (!kv.empty())
+      out.emplace_back(kv.substr(0, eq),
+                       eq == std::string_view::npos ? std::string_view{} : kv.substr(eq + 1));
+    if (amp == std::string_view::npos) break;
+    query.remove_prefix(amp + 1);
+  }
+  return out;
+}
 
 // The handler of every request; the async variant completes later (e.g. after authentication).
 using Handler = std::function<void(Request&, std::function<void(Reply)>)>;

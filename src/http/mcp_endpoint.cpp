@@ -51,19 +51,6 @@ Reply rpc_error(int status, int code, std::string_view message, std::string_view
   return Reply::json(status, mcp::error_response(id, code, message));
 }
 
-std::string query_param(std::string_view query, std::string_view name) {
-  size_t at = 0;
-  while (at < query.size()) {
-    size_t amp = query.find('&', at);
-    std::string_view kv = query.substr(at, amp == std::string_view::npos ? query.size() - at : amp - at);
-    size_t eq = kv.find('=');
-    if (kv.substr(0, eq) == name) return std::string(eq == std::string_view::npos ? "" : kv.substr(eq + 1));
-    if (amp == std::string_view::npos) break;
-    at = amp + 1;
-  }
-  return {};
-}
-
 }  // namespace
 
 McpEndpoint::McpEndpoint(router::GatewayContext& ctx, std::string path)
@@ -71,7 +58,9 @@ McpEndpoint::McpEndpoint(router::GatewayContext& ctx, std::string path)
       path_(std::move(path)),
       host_check_(ctx.config.allowed_hosts, ctx.config.allowed_origins) {}
 
-McpEndpoint::~McpEndpoint() { close_all(); }
+McpEndpoint::~McpEndpoint() {
+  close_all();
+}
 
 bool McpEndpoint::owns_path(std::string_view path) const {
   return path == path_ || path == kLegacySsePath || path == kLegacyMessagesPath;
@@ -149,7 +138,8 @@ Reply McpEndpoint::handle(Request& req) {
   if (req.method == "POST") return post(req);
   if (req.method == "GET") return get(req);
   if (req.method == "DELETE") return del(req);
-  Reply r = rpc_error(405, mcp::error::kInvalidRequest, "Method not allowed: use POST, GET or DELETE");
+  Reply r =
+      rpc_error(405, mcp::error::kInvalidRequest, "Method not allowed: use POST, GET or DELETE");
   r.headers.emplace_back("Allow", "GET, POST, DELETE");
   return r;
 }
@@ -175,9 +165,9 @@ std::shared_ptr<router::SessionRouter> McpEndpoint::session_for(Request& req, Re
     return nullptr;
   }
   if (!req.protocol_version.empty() && !mcp::is_supported_version(req.protocol_version)) {
-    error = rpc_error(400, mcp::error::kInvalidRequest,
-                      "Bad Request: unsupported MCP-Protocol-Version: " +
-                          std::string(req.protocol_version));
+    error = rpc_error(
+        400, mcp::error::kInvalidRequest,
+        "Bad Request: unsupported MCP-Protocol-Version: " + std::string(req.protocol_version));
     return nullptr;
   }
   it->second->touch();
@@ -214,9 +204,11 @@ Reply McpEndpoint::post(Request& req) {
   }
   if (!parsed.batch && envs[0].kind == json::MessageKind::Invalid) {
     std::string_view id = envs[0].id.present() ? envs[0].id.in(texts[0]) : "null";
-    if (id.empty() || (id[0] != '"' && id[0] != '-' && !std::isdigit(static_cast<unsigned char>(id[0]))))
+    if (id.empty() ||
+        (id[0] != '"' && id[0] != '-' && !std::isdigit(static_cast<unsigned char>(id[0]))))
       id = "null";
-    return rpc_error(400, mcp::error::kInvalidRequest, "Invalid Request: " + envs[0].invalid_reason, id);
+    return rpc_error(400, mcp::error::kInvalidRequest, "Invalid Request: " + envs[0].invalid_reason,
+                     id);
   }
 
   if (auto denied = check_scopes(req, envs, texts)) return std::move(*denied);
@@ -256,7 +248,8 @@ Reply McpEndpoint::post(Request& req) {
     return r;
   }
 
-  auto stream = session->new_post_stream(want_sse ? EventStream::Mode::Sse : EventStream::Mode::Json);
+  auto stream =
+      session->new_post_stream(want_sse ? EventStream::Mode::Sse : EventStream::Mode::Json);
   stream->expect_responses(requests);
   for (size_t i = 0; i < envs.size(); ++i) {
     if (envs[i].kind == json::MessageKind::Invalid) {
@@ -308,7 +301,8 @@ Reply McpEndpoint::get(Request& req) {
     size_t dash = v.find('-');
     try {
       uint64_t sid = std::stoull(std::string(v.substr(0, dash)));
-      uint64_t seq = dash == std::string_view::npos ? 0 : std::stoull(std::string(v.substr(dash + 1)));
+      uint64_t seq =
+          dash == std::string_view::npos ? 0 : std::stoull(std::string(v.substr(dash + 1)));
       if (auto s = session->find_stream(sid)) {
         if (!s->can_resume_after(seq))
           return rpc_error(400, mcp::error::kInvalidRequest,
@@ -316,13 +310,15 @@ Reply McpEndpoint::get(Request& req) {
                                " names an event this stream cannot resume after");
         r.stream = s;
         r.after_seq = seq;
-        r.resume_grace = sid == 0 ? std::chrono::milliseconds(0) : std::chrono::milliseconds(kResumeGrace);
+        r.resume_grace =
+            sid == 0 ? std::chrono::milliseconds(0) : std::chrono::milliseconds(kResumeGrace);
         return r;
       }
     } catch (const std::exception&) {
     }
-    spdlog::debug("session {}: Last-Event-ID {} names no live stream; opening the standalone stream",
-                  session->id(), v);
+    spdlog::debug(
+        "session {}: Last-Event-ID {} names no live stream; opening the standalone stream",
+        session->id(), v);
   }
   r.stream = session->standalone_stream();
   r.after_seq = r.stream->unsent_from();
@@ -366,7 +362,9 @@ Reply McpEndpoint::legacy_open(Request& req) {
 }
 
 Reply McpEndpoint::legacy_post(Request& req) {
-  std::string id = query_param(req.query(), "sessionId");
+  std::string id;
+  for (auto [k, v] : query_params(req.query()))
+    if (k == "sessionId") id = std::string(v);
   auto it = sessions_.find(id);
   if (id.empty() || it == sessions_.end() || !legacy_.count(id))
     return Reply::text(404, "Session not found\n");

@@ -6,9 +6,9 @@
 #include <chrono>
 #include <memory>
 #include <optional>
-#include <vector>
 #include <string>
 #include <unordered_map>
+#include <vector>
 
 #include "http/exchange.h"
 #include "http/host_check.h"

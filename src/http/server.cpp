@@ -24,25 +24,44 @@ constexpr auto kWriteTimeout = std::chrono::seconds(30);
 
 const char* reason_phrase(int status) {
   switch (status) {
-    case 200: return "OK";
-    case 202: return "Accepted";
-    case 204: return "No Content";
-    case 400: return "Bad Request";
-    case 401: return "Unauthorized";
-    case 403: return "Forbidden";
-    case 404: return "Not Found";
-    case 405: return "Method Not Allowed";
-    case 406: return "Not Acceptable";
-    case 408: return "Request Timeout";
-    case 409: return "Conflict";
-    case 413: return "Content Too Large";
-    case 415: return "Unsupported Media Type";
-    case 429: return "Too Many Requests";
-    case 431: return "Request Header Fields Too Large";
-    case 500: return "Internal Server Error";
-    case 502: return "Bad Gateway";
-    case 503: return "Service Unavailable";
-    default: return "Status";
+    case 200:
+      return "OK";
+    case 202:
+      return "Accepted";
+    case 204:
+      return "No Content";
+    case 400:
+      return "Bad Request";
+    case 401:
+      return "Unauthorized";
+    case 403:
+      return "Forbidden";
+    case 404:
+      return "Not Found";
+    case 405:
+      return "Method Not Allowed";
+    case 406:
+      return "Not Acceptable";
+    case 408:
+      return "Request Timeout";
+    case 409:
+      return "Conflict";
+    case 413:
+      return "Content Too Large";
+    case 415:
+      return "Unsupported Media Type";
+    case 429:
+      return "Too Many Requests";
+    case 431:
+      return "Request Header Fields Too Large";
+    case 500:
+      return "Internal Server Error";
+    case 502:
+      return "Bad Gateway";
+    case 503:
+      return "Service Unavailable";
+    default:
+      return "Status";
   }
 }
 
@@ -85,11 +104,13 @@ void append_chunk(std::string& out, std::string_view data) {
 
 std::string_view field(const bhttp::request<bhttp::string_body>& req, bhttp::field f) {
   auto it = req.find(f);
-  return it == req.end() ? std::string_view{} : std::string_view(it->value().data(), it->value().size());
+  return it == req.end() ? std::string_view{}
+                         : std::string_view(it->value().data(), it->value().size());
 }
 std::string_view field(const bhttp::request<bhttp::string_body>& req, std::string_view name) {
   auto it = req.find(beast::string_view(name.data(), name.size()));
-  return it == req.end() ? std::string_view{} : std::string_view(it->value().data(), it->value().size());
+  return it == req.end() ? std::string_view{}
+                         : std::string_view(it->value().data(), it->value().size());
 }
 
 // Completion shared between the handler's callback and the waiting coroutine.
@@ -98,7 +119,9 @@ struct PendingReply {
   asio::steady_timer* waker = nullptr;
 };
 
-tcp::socket& lowest_socket(beast::tcp_stream& s) { return s.socket(); }
+tcp::socket& lowest_socket(beast::tcp_stream& s) {
+  return s.socket();
+}
 tcp::socket& lowest_socket(beast::ssl_stream<beast::tcp_stream>& s) {
   return beast::get_lowest_layer(s).socket();
 }
@@ -168,18 +191,26 @@ struct Server::Impl {
       beast::get_lowest_layer(stream).expires_after(limits.idle_timeout);
       co_await bhttp::async_read(stream, buffer, parser, MCPGW_EC(ec));
       if (ec == bhttp::error::body_limit) {
-        co_await write_simple(stream, Reply::json(413, R"({"jsonrpc":"2.0","id":null,"error":{"code":-32600,"message":"request body is larger than )" + std::to_string(limits.max_body_bytes) + R"( bytes"}})"), true, ec);
+        co_await write_simple(
+            stream,
+            Reply::json(
+                413,
+                R"({"jsonrpc":"2.0","id":null,"error":{"code":-32600,"message":"request body is larger than )" +
+                    std::to_string(limits.max_body_bytes) + R"( bytes"}})"),
+            true, ec);
         break;
       }
       if (ec == bhttp::error::header_limit) {
-        co_await write_simple(stream, Reply::text(431, "request headers are too large\n"), true, ec);
+        co_await write_simple(stream, Reply::text(431, "request headers are too large\n"), true,
+                              ec);
         break;
       }
       if (ec) {
         if (ec != bhttp::error::end_of_stream && ec != asio::error::eof &&
             ec != beast::error::timeout && ec != asio::error::connection_reset &&
             ec != asio::error::operation_aborted) {
-          co_await write_simple(stream, Reply::text(400, "malformed HTTP request: " + ec.message() + "\n"), true, ec);
+          co_await write_simple(
+              stream, Reply::text(400, "malformed HTTP request: " + ec.message() + "\n"), true, ec);
         }
         break;
       }
@@ -350,7 +381,9 @@ Server::Server(asio::io_context& io, const config::ListenConfig& listen,
                const config::LimitsConfig& limits, Handler handler)
     : impl_(std::make_unique<Impl>(io, listen, limits, std::move(handler))) {}
 
-Server::~Server() { stop(); }
+Server::~Server() {
+  stop();
+}
 
 void Server::start() {
   auto& l = impl_->listen;
@@ -364,8 +397,8 @@ void Server::start() {
   if (!ec) a.bind(ep, ec);
   if (!ec) a.listen(asio::socket_base::max_listen_connections, ec);
   if (ec)
-    throw std::runtime_error("listen: cannot bind " + l.host + ":" + std::to_string(l.port) +
-                             ": " + ec.message());
+    throw std::runtime_error("listen: cannot bind " + l.host + ":" + std::to_string(l.port) + ": " +
+                             ec.message());
   if (!l.tls_cert.empty()) {
     impl_->tls = std::make_unique<asio::ssl::context>(asio::ssl::context::tls_server);
     impl_->tls->set_options(asio::ssl::context::default_workarounds | asio::ssl::context::no_sslv2 |

@@ -229,12 +229,18 @@ Envelope read_envelope(std::string_view t) {
     field = v;
   };
   size_t end = walk_object(t, p, 0, [&](Span k, Span v) {
-    if (key_is(t, k, "jsonrpc")) take(e.jsonrpc, v, "jsonrpc");
-    else if (key_is(t, k, "id")) take(e.id, v, "id");
-    else if (key_is(t, k, "method")) take(e.method, v, "method");
-    else if (key_is(t, k, "params")) take(e.params, v, "params");
-    else if (key_is(t, k, "result")) take(e.result, v, "result");
-    else if (key_is(t, k, "error")) take(e.error, v, "error");
+    if (key_is(t, k, "jsonrpc"))
+      take(e.jsonrpc, v, "jsonrpc");
+    else if (key_is(t, k, "id"))
+      take(e.id, v, "id");
+    else if (key_is(t, k, "method"))
+      take(e.method, v, "method");
+    else if (key_is(t, k, "params"))
+      take(e.params, v, "params");
+    else if (key_is(t, k, "result"))
+      take(e.result, v, "result");
+    else if (key_is(t, k, "error"))
+      take(e.error, v, "error");
   });
   if (end == npos) {
     e.invalid_reason = "malformed JSON";
@@ -250,12 +256,18 @@ Envelope read_envelope(std::string_view t) {
   }
   if (e.params.present() && t[e.params.pos] == '{') {
     walk_object(t, e.params.pos, 1, [&](Span k, Span v) {
-      if (key_is(t, k, "name")) take(e.name, v, "params.name");
-      else if (key_is(t, k, "uri")) take(e.uri, v, "params.uri");
-      else if (key_is(t, k, "_meta")) take(meta, v, "params._meta");
-      else if (key_is(t, k, "progressToken")) take(e.progress_token, v, "params.progressToken");
-      else if (key_is(t, k, "requestId")) take(e.request_id, v, "params.requestId");
-      else if (key_is(t, k, "ref")) take(e.ref, v, "params.ref");
+      if (key_is(t, k, "name"))
+        take(e.name, v, "params.name");
+      else if (key_is(t, k, "uri"))
+        take(e.uri, v, "params.uri");
+      else if (key_is(t, k, "_meta"))
+        take(meta, v, "params._meta");
+      else if (key_is(t, k, "progressToken"))
+        take(e.progress_token, v, "params.progressToken");
+      else if (key_is(t, k, "requestId"))
+        take(e.request_id, v, "params.requestId");
+      else if (key_is(t, k, "ref"))
+        take(e.ref, v, "params.ref");
     });
     if (meta.present() && t[meta.pos] == '{') {
       Span meta_token;
@@ -350,11 +362,21 @@ bool decode_string(std::string_view q, std::string& out) {
     }
     if (++i >= q.size()) return false;
     switch (q[i]) {
-      case 'n': out += '\n'; break;
-      case 't': out += '\t'; break;
-      case 'r': out += '\r'; break;
-      case 'b': out += '\b'; break;
-      case 'f': out += '\f'; break;
+      case 'n':
+        out += '\n';
+        break;
+      case 't':
+        out += '\t';
+        break;
+      case 'r':
+        out += '\r';
+        break;
+      case 'b':
+        out += '\b';
+        break;
+      case 'f':
+        out += '\f';
+        break;
       case 'u': {
         // Hex digits are checked here too (found by core-tests): decode_string is public and
         // "\uZZZZ" used to decode to garbage instead of failing.
@@ -382,8 +404,11 @@ bool decode_string(std::string_view q, std::string& out) {
       }
       case '"':
       case '\\':
-      case '/': out += q[i]; break;
-      default: return false;  // not a JSON escape
+      case '/':
+        out += q[i];
+        break;
+      default:
+        return false;  // not a JSON escape
     }
   }
   return true;
@@ -394,11 +419,21 @@ void append_quoted(std::string& out, std::string_view s) {
   out += '"';
   for (char c : s) {
     switch (c) {
-      case '"': out += "\\\""; break;
-      case '\\': out += "\\\\"; break;
-      case '\n': out += "\\n"; break;
-      case '\r': out += "\\r"; break;
-      case '\t': out += "\\t"; break;
+      case '"':
+        out += "\\\"";
+        break;
+      case '\\':
+        out += "\\\\";
+        break;
+      case '\n':
+        out += "\\n";
+        break;
+      case '\r':
+        out += "\\r";
+        break;
+      case '\t':
+        out += "\\t";
+        break;
       default:
         if (static_cast<unsigned char>(c) < 0x20) {
           out += "\\u00";

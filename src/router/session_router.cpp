@@ -9,9 +9,9 @@
 
 namespace mcpgw::router {
 
+using nlohmann::json;
 using session::EventStream;
 using session::UpstreamLink;
-using nlohmann::json;
 
 namespace {
 constexpr uint32_t kRetryMs = 1000;
@@ -33,15 +33,20 @@ SessionRouter::SessionRouter(GatewayContext& ctx, SessionInfo info)
   if (calls_.enabled()) {
     // Legacy HTTP+SSE sessions answer on the standalone stream.
     EventStream* raw = standalone_.get();
-    standalone_->on_response = [this, raw](std::string_view response) { calls_.end(raw, response); };
+    standalone_->on_response = [this, raw](std::string_view response) {
+      calls_.end(raw, response);
+    };
   }
 }
 
-SessionRouter::~SessionRouter() { close(); }
+SessionRouter::~SessionRouter() {
+  close();
+}
 
 std::shared_ptr<EventStream> SessionRouter::new_post_stream(EventStream::Mode mode) {
   uint64_t sid = next_stream_id_++;
-  auto s = std::make_shared<EventStream>(ctx_.io, mode, sid, ctx_.config.limits.replay_buffer_events);
+  auto s =
+      std::make_shared<EventStream>(ctx_.io, mode, sid, ctx_.config.limits.replay_buffer_events);
   if (mode == EventStream::Mode::Sse) {
     streams_[sid] = s;
     if (mcp::version_has_priming_event(protocol_version_.empty() ? mcp::kLatestVersion
@@ -53,8 +58,10 @@ std::shared_ptr<EventStream> SessionRouter::new_post_stream(EventStream::Mode mo
   if (streams_.size() > 64) {
     for (auto it = streams_.begin(); it != streams_.end();) {
       auto p = it->second.lock();
-      if (!p || (p->finished() && it->first != 0)) it = streams_.erase(it);
-      else ++it;
+      if (!p || (p->finished() && it->first != 0))
+        it = streams_.erase(it);
+      else
+        ++it;
     }
   }
   return s;
@@ -172,9 +179,8 @@ std::string SessionRouter::merged_initialize_result() {
   }
   // With no upstream up, still offer tools so that clients can list (nothing) and retry.
   if (ready == 0) caps["tools"] = {{"listChanged", true}};
-  json result = {{"protocolVersion", protocol_version_},
-                 {"capabilities", caps},
-                 {"serverInfo", server_info}};
+  json result = {
+      {"protocolVersion", protocol_version_}, {"capabilities", caps}, {"serverInfo", server_info}};
   if (!instructions.empty()) result["instructions"] = instructions;
   return result.dump();
 }
@@ -254,21 +260,12 @@ void SessionRouter::handle_response(std::string_view message, const mcpgw::json:
 
 // ---------------------------------------------------------------- lists
 
-bool SessionRouter::has_capability(const UpstreamLink& link, std::string_view capability) {
-  try {
-    auto r = json::parse(link.initialize_result());
-    return r.contains("capabilities") && r["capabilities"].contains(std::string(capability));
-  } catch (const std::exception&) {
-    return false;
-  }
-}
-
 std::vector<std::shared_ptr<UpstreamLink>> SessionRouter::ready_links(std::string_view capability) {
   std::vector<std::shared_ptr<UpstreamLink>> out;
   for (auto& link : links_) {
     // Down links are included: a request to them restarts them (with backoff) or fails fast.
     if (link->state() == UpstreamLink::State::Closed) continue;
-    if (link->state() == UpstreamLink::State::Ready && !has_capability(*link, capability)) continue;
+    if (link->state() == UpstreamLink::State::Ready && !link->has_capability(capability)) continue;
     out.push_back(link);
   }
   return out;
@@ -295,7 +292,7 @@ void SessionRouter::refresh(const ListKind& kind, std::function<void(json items)
     // Fetch page after page; each page's items are recorded against the link.
     auto fetch = std::make_shared<std::function<void(std::string cursor, int page)>>();
     *fetch = [weak, link, i, merged, remaining, finish, &kind, fetch](std::string cursor,
-                                                                        int page) {
+                                                                      int page) {
       std::string params = cursor.empty() ? "{}" : R"({"cursor":)" + cursor + "}";
       link->call(kind.method, params,
                  [weak, link, i, merged, remaining, finish, &kind, fetch, page](
@@ -334,7 +331,8 @@ void SessionRouter::list(std::string_view message, const mcpgw::json::Envelope& 
   refresh(kind, [weak, s, id = std::string(env.id.in(message)), &kind](json items) {
     auto self = weak.lock();
     if (!self) return;
-    self->catalog_.mark_fresh(kind.items_key == "resourceTemplates" ? "templates" : kind.capability);
+    self->catalog_.mark_fresh(kind.items_key == "resourceTemplates" ? "templates"
+                                                                    : kind.capability);
     json result = {{std::string(kind.items_key), std::move(items)}};
     self->reply(s, mcp::result_response(id, result.dump()));
   });
@@ -495,8 +493,8 @@ void SessionRouter::set_level(std::string_view message, const mcpgw::json::Envel
                  auto self = weak.lock();
                  if (!self) return;
                  if (first_error->empty()) return self->reply(s, mcp::result_response(id, "{}"));
-                 std::string out = R"({"jsonrpc":"2.0","id":)" + id + R"(,"error":)" +
-                                   *first_error + "}";
+                 std::string out =
+                     R"({"jsonrpc":"2.0","id":)" + id + R"(,"error":)" + *first_error + "}";
                  self->reply(s, out);
                });
   }

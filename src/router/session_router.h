@@ -25,8 +25,8 @@ struct GatewayContext {
   asio::io_context& io;
   const config::Config& config;
   std::map<std::string, std::shared_ptr<upstream::SharedServerState>> shared;
-  audit::Recorder* audit = nullptr;       // null: no audit trail
-  auth::Authenticator* auth = nullptr;    // null or disabled: no authentication
+  audit::Recorder* audit = nullptr;     // null: no audit trail
+  auth::Authenticator* auth = nullptr;  // null or disabled: no authentication
 };
 
 class SessionRouter : public session::UpstreamEvents,
@@ -87,7 +87,6 @@ class SessionRouter : public session::UpstreamEvents,
                         bool refreshed);
   void set_level(std::string_view message, const json::Envelope& env, const StreamPtr& s);
   std::vector<std::shared_ptr<session::UpstreamLink>> ready_links(std::string_view capability);
-  bool has_capability(const session::UpstreamLink& link, std::string_view capability);
   std::string merged_initialize_result();
   void deliver_to_client(std::string message, const StreamPtr& preferred, bool is_request);
   session::UpstreamLink* link_by_name(std::string_view name);

@@ -2,6 +2,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <charconv>
 #include <nlohmann/json.hpp>
 
@@ -79,9 +80,12 @@ void UpstreamLink::spawn_transport() {
       return;
     }
     self->init_result_ = std::string(env.result.in(message));
+    self->capabilities_.clear();
     try {
       auto r = nlohmann::json::parse(self->init_result_);
       self->protocol_version_ = r.value("protocolVersion", std::string());
+      if (r.contains("capabilities") && r["capabilities"].is_object())
+        for (auto& [key, value] : r["capabilities"].items()) self->capabilities_.push_back(key);
     } catch (const std::exception&) {
     }
     // on_initialized first: the HTTP transport then opens its GET stream and holds what follows
@@ -100,6 +104,10 @@ void UpstreamLink::spawn_transport() {
   };
   pending_[id] = std::move(p);
   transport_->send(mcp::request(std::to_string(id), "initialize", init_params_));
+}
+
+bool UpstreamLink::has_capability(std::string_view capability) const {
+  return std::find(capabilities_.begin(), capabilities_.end(), capability) != capabilities_.end();
 }
 
 void UpstreamLink::flush_queue() {
@@ -129,13 +137,13 @@ void UpstreamLink::forward_request(std::string_view message, const json::Envelop
   }
   if (state_ == State::Starting) {
     std::weak_ptr<UpstreamLink> weak = weak_from_this();
-    queued_.push_back([weak, msg = std::string(message), stream,
-                       name = std::string(rewritten_name)]() {
-      auto self = weak.lock();
-      if (!self) return;
-      auto env = json::read_envelope(msg);
-      self->forward_request(msg, env, stream, name);
-    });
+    queued_.push_back(
+        [weak, msg = std::string(message), stream, name = std::string(rewritten_name)]() {
+          auto self = weak.lock();
+          if (!self) return;
+          auto env = json::read_envelope(msg);
+          self->forward_request(msg, env, stream, name);
+        });
     return;
   }
   int64_t id = next_id();
@@ -263,8 +271,8 @@ void UpstreamLink::fail_all(int code, const std::string& why) {
   }
 }
 
-bool UpstreamLink::cancel_client_request(std::string_view client_id_json,
-                                         const EventStream* stream, std::string_view reason) {
+bool UpstreamLink::cancel_client_request(std::string_view client_id_json, const EventStream* stream,
+                                         std::string_view reason) {
   for (auto it = pending_.begin(); it != pending_.end(); ++it) {
     auto& p = it->second;
     if (p.callback || p.client_id != client_id_json) continue;
@@ -284,8 +292,8 @@ void UpstreamLink::cancel_stream(const EventStream* stream) {
   for (auto it = pending_.begin(); it != pending_.end();) {
     auto s = it->second.stream.lock();
     if (!it->second.callback && (!s || s.get() == stream)) {
-      std::string params = R"({"requestId":)" + std::to_string(it->first) +
-                           R"(,"reason":"client disconnected"})";
+      std::string params =
+          R"({"requestId":)" + std::to_string(it->first) + R"(,"reason":"client disconnected"})";
       send_raw(mcp::notification("notifications/cancelled", params));
       it = pending_.erase(it);
     } else {
@@ -329,13 +337,13 @@ void UpstreamLink::expire(std::chrono::steady_clock::time_point now) {
   for (int64_t id : late) {
     Pending p = std::move(pending_[id]);
     pending_.erase(id);
-    send_raw(mcp::notification("notifications/cancelled",
-                               R"({"requestId":)" + std::to_string(id) + R"(,"reason":"timeout"})"));
+    send_raw(mcp::notification("notifications/cancelled", R"({"requestId":)" + std::to_string(id) +
+                                                              R"(,"reason":"timeout"})"));
     std::string id_json = p.callback ? std::to_string(id) : p.client_id;
-    std::string msg = mcp::error_response(
-        id_json, mcp::error::kUpstreamTimeout,
-        "upstream " + server_.name + " did not answer within " +
-            std::to_string(server_.request_timeout.count()) + " ms");
+    std::string msg =
+        mcp::error_response(id_json, mcp::error::kUpstreamTimeout,
+                            "upstream " + server_.name + " did not answer within " +
+                                std::to_string(server_.request_timeout.count()) + " ms");
     complete(p, msg, json::read_envelope(msg));
   }
 }

@@ -9,6 +9,7 @@
 #include <memory>
 #include <string>
 #include <unordered_map>
+#include <vector>
 
 #include "json/envelope.h"
 #include "net/asio.h"
@@ -48,6 +49,8 @@ class UpstreamLink : public std::enable_shared_from_this<UpstreamLink> {
   // The upstream's initialize result (JSON object text), once Ready.
   const std::string& initialize_result() const { return init_result_; }
   const std::string& last_error() const { return last_error_; }
+  // Does the upstream's initialize result declare this capability (tools, prompts, ...)?
+  bool has_capability(std::string_view capability) const;
 
   // Starts the transport and runs initialize with the client's params (protocolVersion,
   // capabilities, clientInfo). done(ok) is called once, when Ready or Down.
@@ -103,6 +106,7 @@ class UpstreamLink : public std::enable_shared_from_this<UpstreamLink> {
   std::string init_params_;
   std::string init_result_;
   std::string protocol_version_;
+  std::vector<std::string> capabilities_;  // keys of the initialize result's capabilities
   std::string last_error_;
   std::function<void(bool)> start_done_;
   std::unordered_map<int64_t, Pending> pending_;

@@ -22,7 +22,7 @@ export function rawRequest(url, {
       fn(value);
     };
     const request = http.request(
-      { host: '127.0.0.1', port: target.port, path: target.pathname, method, headers, agent: false },
+      { host: '127.0.0.1', port: target.port, path: target.pathname + target.search, method, headers, agent: false },
       (response) => {
         const result = { status: response.statusCode, headers: response.headers, body: '' };
         if (headersOnly) {
