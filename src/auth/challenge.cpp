@@ -20,6 +20,23 @@ std::string join(const std::vector<std::string>& v) {
   return out;
 }
 
+// A reason often quotes the token (kid, iss, aud, alg): attacker-chosen text that goes to the
+// log, the audit record and the response. Control characters become spaces (a CR/LF in a kid
+// forged log lines) and the text is cut at kMaxReason bytes (an 8 KB issuer would otherwise
+// come back in every challenge).
+constexpr std::size_t kMaxReason = 256;
+std::string printable_reason(std::string reason) {
+  for (char& c : reason)
+    if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) c = ' ';
+  if (reason.size() > kMaxReason) {
+    std::size_t cut = kMaxReason;
+    while (cut > 0 && (static_cast<unsigned char>(reason[cut]) & 0xC0) == 0x80) --cut;
+    reason.resize(cut);
+    reason += "...";
+  }
+  return reason;
+}
+
 }  // namespace
 
 std::string default_metadata_url(const std::string& resource) {
@@ -44,6 +61,7 @@ std::string bearer_challenge(const std::string& metadata_url,
 
 Outcome deny(const Settings& settings, int status, std::string error, std::string reason,
              const std::vector<std::string>& scopes) {
+  reason = printable_reason(std::move(reason));
   Outcome o;
   o.ok = false;
   o.http_status = status;

@@ -200,6 +200,18 @@ TEST_F(AttackSuite, HundredKilobyteToken) {
   expect_rejected(bearer(huge), "token too large (102400 bytes, limit 8192)");
 }
 
+TEST_F(AttackSuite, TokenTextInTheReasonIsMadePrintableAndCut) {
+  // The reason goes to the log, the audit record and the challenge: a CR/LF in a kid must not
+  // start a new log line, and an 8 KB issuer must not come back whole.
+  auto attacker = SigningKey::generate("ES256");
+  attacker.set_kid("k\r\nFORGED: admin logged in");
+  expect_rejected(bearer(attacker.mint(claims())), "unknown key id k  FORGED: admin logged in");
+  auto c = claims();
+  c["iss"] = "https://evil.example/" + std::string(5000, 'x');
+  std::string reason = "untrusted issuer " + c["iss"].get<std::string>();
+  expect_rejected(bearer(rsa_.mint(c)), reason.substr(0, 256) + "...");
+}
+
 TEST_F(AttackSuite, JwksDownCachedKeysStillWork) {
   ASSERT_TRUE(run(*auth_, bearer(rsa_.mint(claims("first")))).outcome.ok);
   server_.stop();
