@@ -266,7 +266,13 @@ Config parse(const YAML::Node& root, const std::string& source) {
                {"max_body", "max_header", "idle_timeout", "session_idle_timeout",
                 "replay_buffer_events", "max_sessions"});
     if (l["max_body"]) c.limits.max_body_bytes = bytes(l["max_body"], "limits.max_body");
-    if (l["max_header"]) c.limits.max_header_bytes = bytes(l["max_header"], "limits.max_header");
+    if (l["max_header"]) {
+      c.limits.max_header_bytes = bytes(l["max_header"], "limits.max_header");
+      // Beast keeps each header field's length in 16 bits and throws on a longer one, which
+      // ended the gateway on a single 64 KB header (found by the auth attack suite).
+      if (c.limits.max_header_bytes > 64 * 1024)
+        fail(l["max_header"], "limits.max_header", "must be at most 64KB");
+    }
     if (l["idle_timeout"]) c.limits.idle_timeout = duration(l["idle_timeout"], "limits.idle_timeout");
     if (l["session_idle_timeout"])
       c.limits.session_idle_timeout = duration(l["session_idle_timeout"], "limits.session_idle_timeout");
