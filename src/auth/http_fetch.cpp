@@ -2,6 +2,7 @@
 
 #include "net/asio.h"
 
+#include <openssl/x509v3.h>
 #include <boost/asio/connect.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/ssl.hpp>
@@ -114,15 +115,38 @@ asio::awaitable<void> run(asio::io_context& io, const HttpRequest& request,
   }
   asio::ssl::context ctx(asio::ssl::context::tls_client);
   ctx.set_default_verify_paths();
-  if (!request.ca_file.empty()) ctx.load_verify_file(request.ca_file);
+  if (!request.ca_file.empty()) {
+    ctx.load_verify_file(request.ca_file, ec);
+    if (ec) {
+      response.error = "cannot load CA file " + request.ca_file + ": " + ec.message();
+      co_return;
+    }
+  }
   ctx.set_verify_mode(asio::ssl::verify_peer);
-  ctx.set_verify_callback(asio::ssl::host_name_verification(url.host));
   beast::ssl_stream<beast::tcp_stream> stream(io, ctx);
-  SSL_set_tlsext_host_name(stream.native_handle(), url.host.c_str());
+  SSL* ssl = stream.native_handle();
+  // OpenSSL checks the name itself, so a mismatch is reported as such (X509_V_ERR_*_MISMATCH)
+  // instead of a bare "certificate verify failed". No SNI for an address (RFC 6066 §3).
+  X509_VERIFY_PARAM* param = SSL_get0_param(ssl);
+  error_code not_an_address;
+  asio::ip::make_address(url.host, not_an_address);
+  if (!not_an_address) {
+    X509_VERIFY_PARAM_set1_ip_asc(param, url.host.c_str());
+  } else {
+    X509_VERIFY_PARAM_set_hostflags(param, X509_CHECK_FLAG_NO_PARTIAL_WILDCARDS);
+    X509_VERIFY_PARAM_set1_host(param, url.host.c_str(), url.host.size());
+    SSL_set_tlsext_host_name(ssl, url.host.c_str());
+  }
   co_await beast::get_lowest_layer(stream).async_connect(endpoints, MCPGW_EC(ec));
-  if (!ec) co_await stream.async_handshake(asio::ssl::stream_base::client, MCPGW_EC(ec));
   if (ec) {
-    response.error = "TLS connect " + url.host + ":" + url.port + ": " + ec.message();
+    response.error = "connect " + url.host + ":" + url.port + ": " + ec.message();
+    co_return;
+  }
+  co_await stream.async_handshake(asio::ssl::stream_base::client, MCPGW_EC(ec));
+  if (ec) {
+    response.error = "TLS handshake with " + url.host + ":" + url.port + ": " + ec.message();
+    if (long verify = SSL_get_verify_result(ssl); verify != X509_V_OK)
+      response.error += " (" + std::string(X509_verify_cert_error_string(verify)) + ")";
     co_return;
   }
   co_await exchange(stream, request, url, response);

@@ -3,8 +3,11 @@
 #include "net/asio.h"
 
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/ssl.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
+#include <boost/beast/ssl.hpp>
+#include <optional>
 
 namespace mcpgw::auth::testing {
 namespace beast = boost::beast;
@@ -15,13 +18,15 @@ struct LoopbackHttpServer::Impl {
   asio::io_context io{1};
   tcp::acceptor acceptor{io};
   Handler handler;
+  std::optional<asio::ssl::context> tls;
   mutable std::mutex mutex;
   std::map<std::string, int> hits;
+  std::atomic<int> failed_handshakes{0};
   std::thread thread;
   std::atomic<bool> stopped{false};
 
-  asio::awaitable<void> serve(tcp::socket socket) {
-    beast::tcp_stream stream(std::move(socket));
+  template <class Stream>
+  asio::awaitable<void> serve(Stream& stream) {
     beast::flat_buffer buffer;
     for (;;) {
       http::request<http::string_body> req;
@@ -46,36 +51,76 @@ struct LoopbackHttpServer::Impl {
     }
   }
 
+  asio::awaitable<void> serve_plain(tcp::socket socket) {
+    beast::tcp_stream stream(std::move(socket));
+    co_await serve(stream);
+  }
+
+  asio::awaitable<void> serve_tls(tcp::socket socket) {
+    beast::ssl_stream<beast::tcp_stream> stream(beast::tcp_stream(std::move(socket)), *tls);
+    error_code ec;
+    co_await stream.async_handshake(asio::ssl::stream_base::server, MCPGW_EC(ec));
+    if (ec) {
+      failed_handshakes++;
+      co_return;
+    }
+    co_await serve(stream);
+  }
+
   asio::awaitable<void> accept_loop() {
     for (;;) {
       error_code ec;
       tcp::socket socket = co_await acceptor.async_accept(MCPGW_EC(ec));
       if (ec) co_return;
-      asio::co_spawn(io, serve(std::move(socket)), asio::detached);
+      if (tls)
+        asio::co_spawn(io, serve_tls(std::move(socket)), asio::detached);
+      else
+        asio::co_spawn(io, serve_plain(std::move(socket)), asio::detached);
     }
+  }
+
+  unsigned short start() {
+    tcp::endpoint ep(asio::ip::make_address("127.0.0.1"), 0);
+    acceptor.open(ep.protocol());
+    acceptor.set_option(tcp::acceptor::reuse_address(true));
+    acceptor.bind(ep);
+    acceptor.listen();
+    asio::co_spawn(io, accept_loop(), asio::detached);
+    thread = std::thread([this] { io.run(); });
+    return acceptor.local_endpoint().port();
   }
 };
 
 LoopbackHttpServer::LoopbackHttpServer(Handler handler) : impl_(std::make_unique<Impl>()) {
   impl_->handler = std::move(handler);
-  tcp::endpoint ep(asio::ip::make_address("127.0.0.1"), 0);
-  impl_->acceptor.open(ep.protocol());
-  impl_->acceptor.set_option(tcp::acceptor::reuse_address(true));
-  impl_->acceptor.bind(ep);
-  impl_->acceptor.listen();
-  port_ = impl_->acceptor.local_endpoint().port();
-  asio::co_spawn(impl_->io, impl_->accept_loop(), asio::detached);
-  impl_->thread = std::thread([this] { impl_->io.run(); });
+  port_ = impl_->start();
+}
+
+LoopbackHttpServer::LoopbackHttpServer(Handler handler, const TlsIdentity& tls)
+    : impl_(std::make_unique<Impl>()) {
+  impl_->handler = std::move(handler);
+  auto& ctx = impl_->tls.emplace(asio::ssl::context::tls_server);
+  ctx.use_certificate_chain(asio::buffer(tls.cert_chain_pem));
+  ctx.use_private_key(asio::buffer(tls.private_key_pem), asio::ssl::context::pem);
+  port_ = impl_->start();
 }
 
 LoopbackHttpServer::~LoopbackHttpServer() {
   stop();
 }
 
+std::string LoopbackHttpServer::base_url(const std::string& host) const {
+  return std::string(impl_->tls ? "https://" : "http://") + host + ":" + std::to_string(port_);
+}
+
 int LoopbackHttpServer::hits(const std::string& path) const {
   std::lock_guard lock(impl_->mutex);
   auto it = impl_->hits.find(path);
   return it == impl_->hits.end() ? 0 : it->second;
+}
+
+int LoopbackHttpServer::failed_handshakes() const {
+  return impl_->failed_handshakes;
 }
 
 void LoopbackHttpServer::stop() {

@@ -1,5 +1,6 @@
 // A real HTTP/1.1 server on 127.0.0.1 (ephemeral port) on its own thread, for tests that need a
-// JWKS endpoint, discovery documents or an introspection endpoint.
+// JWKS endpoint, discovery documents or an introspection endpoint. With a certificate it speaks
+// HTTPS (TLS on every connection).
 #pragma once
 #include <atomic>
 #include <functional>
@@ -19,17 +20,25 @@ struct TestResponse {
   std::string body;
   std::string content_type = "application/json";
 };
+// The server's TLS identity: its certificate chain and private key, PEM.
+struct TlsIdentity {
+  std::string cert_chain_pem, private_key_pem;
+};
 
 class LoopbackHttpServer {
  public:
   using Handler = std::function<TestResponse(const TestRequest&)>;
   explicit LoopbackHttpServer(Handler handler);
+  LoopbackHttpServer(Handler handler, const TlsIdentity& tls);
   ~LoopbackHttpServer();
 
-  std::string base_url() const { return "http://127.0.0.1:" + std::to_string(port_); }
+  // http://127.0.0.1:PORT, or https://HOST:PORT when serving TLS.
+  std::string base_url(const std::string& host = "127.0.0.1") const;
   unsigned short port() const { return port_; }
   // Requests served per path (target without query).
   int hits(const std::string& path) const;
+  // TLS handshakes that failed (the client refused the certificate, or spoke plain HTTP).
+  int failed_handshakes() const;
   void stop();  // closes the listener: later connections are refused
 
  private:
