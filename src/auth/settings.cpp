@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <cctype>
 #include <cstdlib>
+#include <fstream>
 #include <set>
 
 #include "auth/authenticator.h"
@@ -223,7 +224,11 @@ Settings load_settings(const YAML::Node& node) {
     if (!d || d->count() <= 0) fail(n, "auth.http_timeout", "must be a duration like 500ms or 5s");
     s.http_timeout = *d;
   }
-  if (auto n = node["tls_ca_file"]) s.tls_ca_file = scalar(n, "auth.tls_ca_file");
+  if (auto n = node["tls_ca_file"]) {
+    s.tls_ca_file = scalar(n, "auth.tls_ca_file");
+    // Found now rather than as a failed key fetch after start.
+    if (!std::ifstream(s.tls_ca_file)) fail(n, "auth.tls_ca_file", "cannot read " + s.tls_ca_file);
+  }
   return s;
 }
 

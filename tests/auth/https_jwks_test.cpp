@@ -12,6 +12,7 @@
 #include "auth/http_fetch.h"
 #include "auth/issuer_keys.h"
 #include "auth_fixture.h"
+#include "ops/config.h"
 #include "test_ca.h"
 
 namespace mcpgw::auth::testing {
@@ -171,6 +172,16 @@ TEST_F(HttpsJwks, NamesAnUnreadableCaFile) {
   EXPECT_EQ(res.status, 0);
   EXPECT_EQ(res.error.rfind("cannot load CA file " + dir_ + "/missing.pem: ", 0), 0u) << res.error;
   EXPECT_EQ(good_->failed_handshakes(), 0);  // nothing was attempted
+}
+
+TEST_F(HttpsJwks, ConfigRefusesAnUnreadableCaFile) {
+  try {
+    load_config(YAML::Load(config(good_->base_url(), dir_ + "/missing.pem")));
+    FAIL() << "no error for a missing tls_ca_file";
+  } catch (const config::ConfigError& e) {
+    EXPECT_EQ(std::string(e.what()),
+              "auth.tls_ca_file: cannot read " + dir_ + "/missing.pem (line 7)");
+  }
 }
 
 TEST_F(HttpsJwks, Rfc8414DiscoveryAndJwksOverHttpsVerifyTokens) {
