@@ -1,5 +1,6 @@
 #include "auth/upstream_credentials.h"
 
+#include <spdlog/spdlog.h>
 #include <yaml-cpp/yaml.h>
 
 #include <cstdlib>
@@ -31,7 +32,8 @@ std::string form_encode(std::string_view s) {
 
 }  // namespace
 
-std::map<std::string, ClientCredentialsSettings> load_upstream_credentials(const YAML::Node& auth) {
+std::map<std::string, ClientCredentialsSettings> load_upstream_credentials(
+    const YAML::Node& auth, const std::map<std::string, std::string>& servers) {
   std::map<std::string, ClientCredentialsSettings> out;
   if (!auth.IsDefined() || !auth.IsMap() || !auth["upstreams"]) return out;
   auto ups = auth["upstreams"];
@@ -41,6 +43,13 @@ std::map<std::string, ClientCredentialsSettings> load_upstream_credentials(const
     std::string path = "auth.upstreams." + name;
     const YAML::Node& n = kv.second;
     if (!n.IsMap()) fail(n, path, "must be a mapping");
+    if (!servers.empty()) {
+      auto it = servers.find(name);
+      if (it == servers.end()) fail(kv.first, path, "no server is named '" + name + "'");
+      if (it->second == "stdio")
+        fail(kv.first, path,
+             "server '" + name + "' is a stdio process: credentials apply to http and sse servers");
+    }
     ClientCredentialsSettings s;
     for (const auto& field : n) {
       std::string key = field.first.as<std::string>();
@@ -84,6 +93,7 @@ ClientCredentialsToken::~ClientCredentialsToken() {
 void ClientCredentialsToken::start() {
   std::lock_guard lock(mutex_);
   if (thread_.joinable() || stopping_) return;
+  next_refresh_ = {};  // the thread's first fetch is at once
   thread_ = std::thread([this] { run(); });
 }
 
@@ -94,12 +104,55 @@ void ClientCredentialsToken::stop() {
   }
   cv_.notify_all();
   if (thread_.joinable()) thread_.join();
+  std::vector<std::function<void()>> waiting;
+  {
+    std::lock_guard lock(mutex_);
+    waiting = std::move(waiting_);
+    waiting_.clear();
+  }
+  for (auto& done : waiting) done();
 }
 
 std::optional<std::string> ClientCredentialsToken::authorization() const {
+  std::string why_not;
+  return authorization(why_not);
+}
+
+std::optional<std::string> ClientCredentialsToken::authorization(std::string& why_not) const {
   std::lock_guard lock(mutex_);
-  if (token_.empty() || std::chrono::system_clock::now() >= expires_) return std::nullopt;
-  return "Bearer " + token_;
+  if (!token_.empty() && std::chrono::system_clock::now() < expires_) return "Bearer " + token_;
+  const std::string& from = settings_.token_endpoint;
+  if (!token_.empty())
+    why_not = "the token from " + from + " expired and was not renewed" +
+              (last_error_.empty() ? std::string() : ": " + last_error_);
+  else if (!last_error_.empty())
+    why_not = "no token from " + from + ": " + last_error_;
+  else
+    why_not = "no token from " + from + " yet";
+  return std::nullopt;
+}
+
+void ClientCredentialsToken::request_refresh(const std::string& rejected,
+                                             std::function<void()> done) {
+  {
+    std::unique_lock lock(mutex_);
+    bool valid = !token_.empty() && std::chrono::system_clock::now() < expires_;
+    bool newer = valid && "Bearer " + token_ != rejected;
+    if (!newer && thread_.joinable() && !stopping_) {
+      waiting_.push_back(std::move(done));
+      if (!fetching_) {
+        // One fetch now, unless the last one was too recent (an upstream that refuses every
+        // token must not turn into a flood of token requests).
+        auto now = std::chrono::steady_clock::now();
+        auto earliest = attempted_ ? last_attempt_ + settings_.min_refresh_interval : now;
+        next_refresh_ = std::min(next_refresh_, std::max(now, earliest));
+      }
+      lock.unlock();
+      cv_.notify_all();
+      return;
+    }
+  }
+  done();
 }
 
 std::string ClientCredentialsToken::last_error() const {
@@ -108,6 +161,11 @@ std::string ClientCredentialsToken::last_error() const {
 }
 
 std::string ClientCredentialsToken::refresh_now() {
+  {
+    std::lock_guard lock(mutex_);
+    last_attempt_ = std::chrono::steady_clock::now();
+    attempted_ = true;
+  }
   HttpRequest req;
   req.method = "POST";
   req.url = settings_.token_endpoint;
@@ -145,7 +203,7 @@ std::string ClientCredentialsToken::refresh_now() {
   last_error_ = error;
   auto now_steady = std::chrono::steady_clock::now();
   if (!error.empty()) {
-    next_refresh_ = now_steady + std::chrono::seconds(5);
+    next_refresh_ = now_steady + settings_.retry_interval;
     return error;
   }
   token_ = std::move(token);
@@ -157,10 +215,22 @@ std::string ClientCredentialsToken::refresh_now() {
 void ClientCredentialsToken::run() {
   std::unique_lock lock(mutex_);
   while (!stopping_) {
+    if (std::chrono::steady_clock::now() < next_refresh_) {
+      // Woken early by stop() or by request_refresh() moving next_refresh_ forward.
+      cv_.wait_until(lock, next_refresh_);
+      continue;
+    }
+    fetching_ = true;
     lock.unlock();
-    refresh_now();
+    std::string error = refresh_now();
+    if (!error.empty()) spdlog::warn("upstream token from {}: {}", settings_.token_endpoint, error);
     lock.lock();
-    cv_.wait_until(lock, next_refresh_, [this] { return stopping_; });
+    fetching_ = false;
+    auto waiting = std::move(waiting_);
+    waiting_.clear();
+    lock.unlock();
+    for (auto& done : waiting) done();
+    lock.lock();
   }
 }
 

@@ -13,11 +13,13 @@
 #pragma once
 #include <chrono>
 #include <condition_variable>
+#include <functional>
 #include <map>
 #include <mutex>
 #include <optional>
 #include <string>
 #include <thread>
+#include <vector>
 
 namespace YAML {
 class Node;
@@ -29,21 +31,34 @@ struct ClientCredentialsSettings {
   std::string token_endpoint, client_id, client_secret, scope, resource;
   std::chrono::milliseconds http_timeout{5000};
   std::string ca_file;
+  // A failed fetch is retried after this; forced refreshes (an upstream refused the token, or a
+  // request found none) are not made more often than min_refresh_interval.
+  std::chrono::milliseconds retry_interval{5000};
+  std::chrono::milliseconds min_refresh_interval{1000};
 };
 
 // The `auth.upstreams` map (absent: empty). Throws config::ConfigError naming key and line.
-std::map<std::string, ClientCredentialsSettings> load_upstream_credentials(const YAML::Node& auth);
+// With `servers` (name -> "http", "sse" or "stdio"), each entry must name an http or sse server.
+std::map<std::string, ClientCredentialsSettings> load_upstream_credentials(
+    const YAML::Node& auth, const std::map<std::string, std::string>& servers = {});
 
 // Keeps one access token fresh on its own thread: fetched at start, renewed at 80% of its
-// lifetime, retried with backoff on failure (the last token is kept until it expires).
+// lifetime, retried every retry_interval on failure (the last token is kept until it expires).
 class ClientCredentialsToken {
  public:
   explicit ClientCredentialsToken(ClientCredentialsSettings settings);
   ~ClientCredentialsToken();
   void start();
   void stop();
-  // "Bearer <token>" for the upstream's Authorization header; nullopt if no valid token.
+  // "Bearer <token>" for the upstream's Authorization header; nullopt if no valid token, with
+  // `why_not` saying why. A mutex-guarded copy: never waits for a fetch.
   std::optional<std::string> authorization() const;
+  std::optional<std::string> authorization(std::string& why_not) const;
+  // Asks the thread for a new token because there is none or an upstream refused `rejected`
+  // (a value authorization() gave). Never blocks. `done` is called once, on the token thread or
+  // at once, when a token other than `rejected` is at hand or the fetch ended. Concurrent asks
+  // share one fetch; without a running thread (not started, stopped) `done` is called at once.
+  void request_refresh(const std::string& rejected, std::function<void()> done);
   // Fetches a token now, on the calling thread (also what the thread does). Returns an error
   // text or "".
   std::string refresh_now();
@@ -57,7 +72,9 @@ class ClientCredentialsToken {
   std::string token_, last_error_;
   std::chrono::system_clock::time_point expires_{};
   std::chrono::steady_clock::time_point next_refresh_{};
-  bool stopping_ = false;
+  std::chrono::steady_clock::time_point last_attempt_{};
+  bool stopping_ = false, fetching_ = false, attempted_ = false;
+  std::vector<std::function<void()>> waiting_;  // request_refresh callers
   std::thread thread_;
 };
 

@@ -12,15 +12,37 @@
 
 #include "audit/recorder.h"
 #include "auth/authenticator.h"
+#include "auth/upstream_credentials.h"
 
 #include "http/mcp_endpoint.h"
 #include "http/server.h"
 #include "json/envelope.h"
 #include "router/call_log.h"
 #include "router/session_router.h"
+#include "upstream/credentials.h"
 #include "upstream/transport.h"
 
 namespace mcpgw {
+
+namespace {
+
+// auth's client-credentials token as the upstream module's credential source.
+class UpstreamToken final : public upstream::Credentials {
+ public:
+  explicit UpstreamToken(auth::ClientCredentialsSettings settings) : token_(std::move(settings)) {}
+  std::optional<std::string> authorization(std::string& why_not) const override {
+    return token_.authorization(why_not);
+  }
+  void refresh(const std::string& rejected, std::function<void()> done) override {
+    token_.request_refresh(rejected, std::move(done));
+  }
+  auth::ClientCredentialsToken& token() { return token_; }
+
+ private:
+  auth::ClientCredentialsToken token_;
+};
+
+}  // namespace
 
 struct Gateway::Impl {
   config::Config config;
@@ -31,13 +53,24 @@ struct Gateway::Impl {
   asio::steady_timer ticker{io};
   asio::signal_set signals{io, SIGINT, SIGTERM};
   std::unique_ptr<auth::Authenticator> auth;
+  std::vector<std::shared_ptr<UpstreamToken>> upstream_tokens;  // auth.upstreams
   std::unique_ptr<audit::Recorder> audit;
   audit::Settings audit_settings;
 
   explicit Impl(config::Config c) : config(std::move(c)) {
     const YAML::Node& root = *config.raw;
     // Each module reads and validates its own section (errors name key and line).
-    auth = std::make_unique<auth::Authenticator>(auth::load_config(root), io);
+    auto auth_settings = auth::load_config(root);
+    std::map<std::string, std::string> kinds;  // server name -> transport, for validation
+    for (const auto& s : config.servers)
+      kinds[s.name] = s.transport == config::TransportKind::Stdio ? "stdio" : "http";
+    for (auto& [name, cc] : auth::load_upstream_credentials(root["auth"], kinds)) {
+      cc.http_timeout = auth_settings.http_timeout;
+      cc.ca_file = auth_settings.tls_ca_file;
+      upstream_tokens.push_back(std::make_shared<UpstreamToken>(std::move(cc)));
+      ctx.credentials[name] = upstream_tokens.back();
+    }
+    auth = std::make_unique<auth::Authenticator>(std::move(auth_settings), io);
     if (root["audit"]) {
       audit_settings = audit::load_settings(root["audit"]);
       audit = audit::Recorder::create(audit_settings);
@@ -189,6 +222,7 @@ int Gateway::run() {
     d.servers.push_back(std::move(server));
   }
   d.auth->start();
+  for (auto& t : d.upstream_tokens) t->token().start();
   d.tick();
   d.signals.async_wait([&d](error_code ec, int sig) {
     if (ec) return;
@@ -202,6 +236,7 @@ int Gateway::run() {
   });
   d.io.run();
   d.auth->stop();
+  for (auto& t : d.upstream_tokens) t->token().stop();
   if (d.audit) {
     d.audit->shutdown();  // drains the queue into the sink or the spool
     auto st = d.audit->stats();

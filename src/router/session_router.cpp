@@ -138,7 +138,10 @@ void SessionRouter::initialize(std::string_view message, const mcpgw::json::Enve
   };
   if (*remaining == 0) return finish();
   for (auto& server : ctx_.config.servers) {
-    auto link = std::make_shared<UpstreamLink>(ctx_.io, server, ctx_.shared[server.name], *this);
+    auto creds = ctx_.credentials.find(server.name);
+    auto link =
+        std::make_shared<UpstreamLink>(ctx_.io, server, ctx_.shared[server.name], *this,
+                                       creds == ctx_.credentials.end() ? nullptr : creds->second);
     links_.push_back(link);
     link->start(client_params_, [remaining, finish, name = server.name](bool ok) {
       if (!ok) spdlog::warn("upstream {}: not available for this session", name);

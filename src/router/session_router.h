@@ -25,6 +25,8 @@ struct GatewayContext {
   asio::io_context& io;
   const config::Config& config;
   std::map<std::string, std::shared_ptr<upstream::SharedServerState>> shared;
+  // The gateway's own credentials per upstream server (auth.upstreams), if any.
+  std::map<std::string, std::shared_ptr<upstream::Credentials>> credentials = {};
   audit::Recorder* audit = nullptr;     // null: no audit trail
   auth::Authenticator* auth = nullptr;  // null or disabled: no authentication
 };

@@ -21,11 +21,13 @@ bool parse_int_id(std::string_view text, int64_t& out) {
 
 UpstreamLink::UpstreamLink(asio::io_context& io, const config::ServerConfig& server,
                            std::shared_ptr<upstream::SharedServerState> shared,
-                           UpstreamEvents& events)
+                           UpstreamEvents& events,
+                           std::shared_ptr<upstream::Credentials> credentials)
     : io_(io),
       server_(server),
       shared_(std::move(shared)),
       events_(events),
+      credentials_(std::move(credentials)),
       backoff_(server.restart_backoff_initial) {}
 
 UpstreamLink::~UpstreamLink() {
@@ -42,7 +44,7 @@ void UpstreamLink::start(std::string initialize_params, std::function<void(bool 
 void UpstreamLink::spawn_transport() {
   if (transport_) transport_->close();
   state_ = State::Starting;
-  transport_ = upstream::make_transport(server_, shared_, io_);
+  transport_ = upstream::make_transport(server_, shared_, io_, credentials_);
   std::weak_ptr<UpstreamLink> weak = weak_from_this();
   auto* transport = transport_.get();
   upstream::Transport::Handlers h;

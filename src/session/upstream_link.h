@@ -39,8 +39,10 @@ class UpstreamLink : public std::enable_shared_from_this<UpstreamLink> {
   // Called with the whole upstream response message (its id is the upstream id) and envelope.
   using Callback = std::function<void(std::string_view message, const json::Envelope& env)>;
 
+  // `credentials`: the Authorization header source for this upstream (null: none).
   UpstreamLink(asio::io_context& io, const config::ServerConfig& server,
-               std::shared_ptr<upstream::SharedServerState> shared, UpstreamEvents& events);
+               std::shared_ptr<upstream::SharedServerState> shared, UpstreamEvents& events,
+               std::shared_ptr<upstream::Credentials> credentials = nullptr);
   ~UpstreamLink();
 
   const config::ServerConfig& server() const { return server_; }
@@ -101,6 +103,7 @@ class UpstreamLink : public std::enable_shared_from_this<UpstreamLink> {
   config::ServerConfig server_;
   std::shared_ptr<upstream::SharedServerState> shared_;
   UpstreamEvents& events_;
+  std::shared_ptr<upstream::Credentials> credentials_;
   std::unique_ptr<upstream::Transport> transport_;
   State state_ = State::Idle;
   std::string init_params_;

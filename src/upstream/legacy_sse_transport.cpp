@@ -6,6 +6,7 @@
 #include <optional>
 #include <set>
 
+#include "upstream/credentials.h"
 #include "upstream/http_exchange.h"
 #include "upstream/jsonrpc_envelope.h"
 #include "upstream/sse_parser.h"
@@ -14,12 +15,17 @@ namespace mcpgw::upstream {
 
 struct LegacySseTransport::State : std::enable_shared_from_this<State> {
   State(const config::ServerConfig& server, std::shared_ptr<SharedServerState> shared,
-        asio::io_context& io)
-      : io(io), server(server), shared(std::move(shared)), endpoint_timer(io) {}
+        asio::io_context& io, std::shared_ptr<Credentials> credentials)
+      : io(io),
+        server(server),
+        shared(std::move(shared)),
+        credentials(std::move(credentials)),
+        endpoint_timer(io) {}
 
   asio::io_context& io;
   config::ServerConfig server;
   std::shared_ptr<SharedServerState> shared;
+  std::shared_ptr<Credentials> credentials;  // null: only the configured headers
   Handlers handlers;
   Url url;
   std::optional<Url> endpoint;
@@ -31,6 +37,9 @@ struct LegacySseTransport::State : std::enable_shared_from_this<State> {
 
   const std::string& name() const { return server.name; }
   bool dead() const { return closed || reported; }
+  // How long a request waits for a token: well inside the owner's initialize deadline, so that
+  // the reason (e.g. the token endpoint is down) is what the request fails with.
+  std::chrono::milliseconds credentials_wait() const { return server.connect_timeout / 2; }
 
   void start() {
     try {
@@ -41,13 +50,6 @@ struct LegacySseTransport::State : std::enable_shared_from_this<State> {
       });
       return;
     }
-    // The endpoint event must come within the connect timeout.
-    endpoint_timer.expires_after(server.connect_timeout);
-    endpoint_timer.async_wait([self = shared_from_this()](error_code ec) {
-      if (!ec && !self->endpoint)
-        self->report_closed("upstream '" + self->name() + "' sent no endpoint event within " +
-                            std::to_string(self->server.connect_timeout.count()) + " ms");
-    });
     asio::co_spawn(io, stream(shared_from_this()), asio::detached);
   }
 
@@ -90,11 +92,24 @@ struct LegacySseTransport::State : std::enable_shared_from_this<State> {
     spdlog::debug("[{}] legacy SSE endpoint {}", name(), resolved.str());
     auto pending = std::move(queued);
     queued.clear();
-    for (auto& m : pending) asio::co_spawn(io, post(shared_from_this(), std::move(m)), asio::detached);
+    for (auto& m : pending)
+      asio::co_spawn(io, post(shared_from_this(), std::move(m)), asio::detached);
   }
 
   asio::awaitable<void> stream(std::shared_ptr<State> self) {
     auto req = make_request(http::verb::get, url, server.headers);
+    std::string no_credentials =
+        co_await authorize(credentials.get(), req, credentials_wait(), name());
+    if (dead()) co_return;
+    if (!no_credentials.empty()) co_return report_closed(no_credentials);
+    std::string sent_authorization(req[http::field::authorization]);
+    // The endpoint event must come within the connect timeout (once credentials are at hand).
+    endpoint_timer.expires_after(server.connect_timeout);
+    endpoint_timer.async_wait([self = shared_from_this()](error_code ec) {
+      if (!ec && !self->endpoint)
+        self->report_closed("upstream '" + self->name() + "' sent no endpoint event within " +
+                            std::to_string(self->server.connect_timeout.count()) + " ms");
+    });
     req.set(http::field::accept, "text/event-stream");
     SseParser sse;
     ResponseHead head;
@@ -131,7 +146,14 @@ struct LegacySseTransport::State : std::enable_shared_from_this<State> {
         });
     if (dead()) co_return;
     std::string upstream = "upstream '" + name() + "'";
-    if (!problem.empty())
+    if (head.status == 401 && credentials) {
+      // The restart that follows (the owner's backoff) carries the new token.
+      bool renewed = co_await renew(*credentials, sent_authorization, credentials_wait());
+      if (dead()) co_return;
+      report_closed(upstream + " rejected the gateway's credentials (HTTP 401)" +
+                    (renewed ? "; a new token is ready for the restart"
+                             : "; no new token could be obtained"));
+    } else if (!problem.empty())
       report_closed(upstream + ": " + problem);
     else if (head.status && (head.status != 200 || head.content_type != "text/event-stream"))
       report_closed(upstream + " answered the SSE GET with HTTP " + std::to_string(head.status) +
@@ -154,9 +176,28 @@ struct LegacySseTransport::State : std::enable_shared_from_this<State> {
     asio::co_spawn(io, post(shared_from_this(), std::move(message)), asio::detached);
   }
 
-  asio::awaitable<void> post(std::shared_ptr<State> self, std::string message) {
+  // Fails the requests in `ids` with a JSON-RPC error (the answer would have come on the stream).
+  void fail(const std::vector<std::string>& ids, const std::string& cause) {
+    for (const auto& id : ids) {
+      spdlog::warn("[{}] request {} failed: {}", name(), id, cause);
+      if (!dead() && handlers.on_message)
+        handlers.on_message(error_response(id, kInternalError, cause), id);
+    }
+  }
+
+  // `retried`: the one retry after the server refused the credentials (HTTP 401) and a new
+  // token was obtained.
+  asio::awaitable<void> post(std::shared_ptr<State> self, std::string message,
+                             bool retried = false) {
     auto ids = request_ids(message);
     auto req = make_request(http::verb::post, *endpoint, server.headers);
+    std::string no_credentials =
+        co_await authorize(credentials.get(), req, credentials_wait(), name());
+    if (dead()) co_return;
+    if (!no_credentials.empty()) co_return fail(ids, no_credentials);
+    std::string sent_authorization(req[http::field::authorization]);
+    std::string retry_copy;
+    if (credentials && !retried) retry_copy = message;
     req.set(http::field::content_type, "application/json");
     req.body() = std::move(message);
     ResponseHead head;
@@ -177,18 +218,23 @@ struct LegacySseTransport::State : std::enable_shared_from_this<State> {
         },
         [](std::string_view) { return true; });  // "Accepted": the answer comes on the stream
     if (dead()) co_return;
+    if (head.status == 401 && credentials) {
+      if (retried) co_return fail(ids, rejected_message(name(), true));
+      bool renewed = co_await renew(*credentials, sent_authorization, credentials_wait());
+      if (dead()) co_return;
+      if (renewed) {
+        spdlog::info("[{}] credentials refused (HTTP 401); retrying with a new token", name());
+        co_return co_await post(self, std::move(retry_copy), true);
+      }
+      co_return fail(ids, rejected_message(name(), renewed));
+    }
     std::string cause;
     if (result.ec && !result.head_received)
       cause = "upstream '" + name() + "' request failed (" + describe_failure(result) + ")";
     else if (head.status < 200 || head.status >= 300)
       cause = "upstream '" + name() + "' answered HTTP " + std::to_string(head.status) + " " +
               head.reason;
-    if (cause.empty()) co_return;
-    for (const auto& id : ids) {
-      spdlog::warn("[{}] request {} failed: {}", name(), id, cause);
-      if (!dead() && handlers.on_message)
-        handlers.on_message(error_response(id, kInternalError, cause), id);
-    }
+    if (!cause.empty()) fail(ids, cause);
   }
 
   void close() {
@@ -200,8 +246,9 @@ struct LegacySseTransport::State : std::enable_shared_from_this<State> {
 
 LegacySseTransport::LegacySseTransport(const config::ServerConfig& server,
                                        std::shared_ptr<SharedServerState> shared,
-                                       asio::io_context& io)
-    : state_(std::make_shared<State>(server, std::move(shared), io)) {}
+                                       asio::io_context& io,
+                                       std::shared_ptr<Credentials> credentials)
+    : state_(std::make_shared<State>(server, std::move(shared), io, std::move(credentials))) {}
 
 LegacySseTransport::~LegacySseTransport() {
   close();

@@ -11,7 +11,7 @@ namespace mcpgw::upstream {
 class LegacySseTransport final : public Transport {
  public:
   LegacySseTransport(const config::ServerConfig& server, std::shared_ptr<SharedServerState> shared,
-                     asio::io_context& io);
+                     asio::io_context& io, std::shared_ptr<Credentials> credentials = nullptr);
   ~LegacySseTransport() override;  // close()
 
   void start(Handlers handlers) override;

@@ -7,6 +7,7 @@
 #include <set>
 
 #include "upstream/backoff.h"
+#include "upstream/credentials.h"
 #include "upstream/http_exchange.h"
 #include "upstream/jsonrpc_envelope.h"
 #include "upstream/sse_parser.h"
@@ -21,10 +22,12 @@ constexpr int kMaxResumeAttempts = 5;
 
 struct StreamableHttpTransport::State : std::enable_shared_from_this<State> {
   State(const config::ServerConfig& server, std::shared_ptr<SharedServerState> shared,
-        asio::io_context& io, StreamableHttpOptions options)
+        asio::io_context& io, StreamableHttpOptions options,
+        std::shared_ptr<Credentials> credentials)
       : io(io),
         server(server),
         shared(std::move(shared)),
+        credentials(std::move(credentials)),
         options(options),
         gate_timer(io),
         retry_timer(io) {}
@@ -32,6 +35,7 @@ struct StreamableHttpTransport::State : std::enable_shared_from_this<State> {
   asio::io_context& io;
   config::ServerConfig server;
   std::shared_ptr<SharedServerState> shared;
+  std::shared_ptr<Credentials> credentials;  // null: only the configured headers
   StreamableHttpOptions options;
   Handlers handlers;
   Url url;
@@ -48,6 +52,9 @@ struct StreamableHttpTransport::State : std::enable_shared_from_this<State> {
 
   const std::string& name() const { return server.name; }
   bool dead() const { return closed || reported; }
+  // How long a request waits for a token: well inside the owner's initialize deadline, so that
+  // the reason (e.g. the token endpoint is down) is what the request fails with.
+  std::chrono::milliseconds credentials_wait() const { return server.connect_timeout / 2; }
   ConnectionPool& pool() { return shared->pool_for(url); }
 
   void start() {
@@ -126,11 +133,24 @@ struct StreamableHttpTransport::State : std::enable_shared_from_this<State> {
     asio::co_spawn(io, post(shared_from_this(), std::move(message)), asio::detached);
   }
 
-  asio::awaitable<void> post(std::shared_ptr<State> self, std::string message) {
+  // `retried`: this is the one retry after the server refused the credentials (HTTP 401) and
+  // a new token was obtained.
+  asio::awaitable<void> post(std::shared_ptr<State> self, std::string message,
+                             bool retried = false) {
     auto ids = request_ids(message);
     std::string reply_to = ids.empty() ? std::string() : ids.front();
     std::set<std::string> outstanding(ids.begin(), ids.end());
     auto req = request(http::verb::post);
+    std::string no_credentials =
+        co_await authorize(credentials.get(), req, credentials_wait(), name());
+    if (dead()) co_return;
+    if (!no_credentials.empty()) {
+      fail(outstanding, no_credentials);
+      co_return;
+    }
+    std::string sent_authorization(req[http::field::authorization]);
+    std::string retry_copy;  // the message again, for the one retry after a 401
+    if (credentials && !retried) retry_copy = message;
     req.set(http::field::content_type, "application/json");
     req.set(http::field::accept, "application/json, text/event-stream");
     req.body() = std::move(message);
@@ -141,7 +161,7 @@ struct StreamableHttpTransport::State : std::enable_shared_from_this<State> {
     SseParser sse;
     std::string text;  // JSON body, or the start of an error body
     std::string problem;
-    bool expired = false;
+    bool expired = false, unauthorized = false;
     Connection* mine = nullptr;
 
     ExchangeOptions opts;
@@ -160,6 +180,10 @@ struct StreamableHttpTransport::State : std::enable_shared_from_this<State> {
       if (dead()) return false;
       if (h.status == 404 && had_session) {
         expired = true;
+        return false;
+      }
+      if (h.status == 401 && credentials) {
+        unauthorized = true;
         return false;
       }
       if (h.status >= 200 && h.status < 300) {
@@ -209,6 +233,23 @@ struct StreamableHttpTransport::State : std::enable_shared_from_this<State> {
     if (dead()) co_return;
 
     std::string upstream = "upstream '" + name() + "'";
+    if (unauthorized) {
+      // The token was revoked or rotated: get a new one (off the loop) and retry once; the
+      // server did not process a request it refused. A new token refused too is final.
+      if (retried) {
+        fail(outstanding, rejected_message(name(), true));
+        co_return;
+      }
+      bool renewed = co_await renew(*credentials, sent_authorization, credentials_wait());
+      if (dead()) co_return;
+      if (renewed) {
+        spdlog::info("[{}] credentials refused (HTTP 401); retrying with a new token", name());
+        co_await post(self, std::move(retry_copy), true);
+        co_return;
+      }
+      fail(outstanding, rejected_message(name(), renewed));
+      co_return;
+    }
     if (expired) {
       fail(outstanding, upstream + " session expired (HTTP 404)");
       report_closed(upstream + " session " + session_id + " expired (HTTP 404)");
@@ -275,6 +316,12 @@ struct StreamableHttpTransport::State : std::enable_shared_from_this<State> {
       spdlog::debug("[{}] resuming the stream of request {} after event {}", name(), reply_to,
                     last_event_id);
       auto req = request(http::verb::get);
+      std::string no_credentials =
+          co_await authorize(credentials.get(), req, credentials_wait(), name());
+      if (dead()) co_return "";
+      if (!no_credentials.empty())
+        co_return "ended its SSE stream before the response: " + no_credentials;
+      std::string sent_authorization(req[http::field::authorization]);
       req.set(http::field::accept, "text/event-stream");
       req.set("Last-Event-ID", last_event_id);
       SseParser sse;
@@ -311,6 +358,14 @@ struct StreamableHttpTransport::State : std::enable_shared_from_this<State> {
       if (dead() || outstanding.empty()) co_return "";
       if (!sse.last_event_id().empty()) last_event_id = sse.last_event_id();
       if (sse.retry()) retry = sse.retry();
+      if (head.status == 401 && credentials) {
+        bool renewed = co_await renew(*credentials, sent_authorization, credentials_wait());
+        if (dead()) co_return "";
+        cause = "ended its SSE stream before the response; resuming it: " +
+                rejected_message(name(), renewed);
+        if (renewed) continue;  // the next attempt carries the new token
+        co_return cause;
+      }
       if (head.status && (head.status != 200 || head.content_type != "text/event-stream"))
         co_return "ended its SSE stream before the response and refused to resume it (HTTP " +
             std::to_string(head.status) + ")";
@@ -342,7 +397,8 @@ struct StreamableHttpTransport::State : std::enable_shared_from_this<State> {
     gate_timer.cancel();
     auto messages = std::move(held);
     held.clear();
-    for (auto& m : messages) asio::co_spawn(io, post(shared_from_this(), std::move(m)), asio::detached);
+    for (auto& m : messages)
+      asio::co_spawn(io, post(shared_from_this(), std::move(m)), asio::detached);
   }
 
   // The standalone GET stream: server-initiated requests and notifications. Reconnects with
@@ -353,6 +409,10 @@ struct StreamableHttpTransport::State : std::enable_shared_from_this<State> {
     std::string last_event_id;
     while (!dead()) {
       auto req = request(http::verb::get);
+      std::string no_credentials =
+          co_await authorize(credentials.get(), req, credentials_wait(), name());
+      if (dead()) co_return;
+      std::string sent_authorization(req[http::field::authorization]);
       req.set(http::field::accept, "text/event-stream");
       if (!last_event_id.empty()) req.set("Last-Event-ID", last_event_id);
       SseParser sse;
@@ -385,7 +445,9 @@ struct StreamableHttpTransport::State : std::enable_shared_from_this<State> {
         if (!sse.last_event_id().empty()) last_event_id = sse.last_event_id();
         return !dead();
       };
-      auto result = co_await exchange(pool(), std::move(req), opts, on_head, on_body);
+      ExchangeResult result;
+      if (no_credentials.empty())
+        result = co_await exchange(pool(), std::move(req), opts, on_head, on_body);
       get_open = false;
       if (dead()) co_return;
       if (head.status == 405) {
@@ -397,7 +459,10 @@ struct StreamableHttpTransport::State : std::enable_shared_from_this<State> {
         report_closed("upstream '" + name() + "' session " + session_id + " expired (HTTP 404)");
         co_return;
       }
-      if (streaming) {
+      if (!no_credentials.empty()) {
+        spdlog::warn("[{}] GET stream not opened: {}", name(), no_credentials);
+        open_gate();
+      } else if (streaming) {
         if (delivered) backoff.reset();
         spdlog::debug(
             "[{}] GET stream ended ({}); reconnecting", name(),
@@ -407,6 +472,10 @@ struct StreamableHttpTransport::State : std::enable_shared_from_this<State> {
                      head.status ? "HTTP " + std::to_string(head.status) + " " + head.reason
                                  : describe_failure(result));
         open_gate();  // do not hold messages behind a stream that cannot open
+        if (head.status == 401 && credentials) {
+          co_await renew(*credentials, sent_authorization, credentials_wait());
+          if (dead()) co_return;
+        }
       }
       auto delay = backoff.next();
       if (streaming && sse.retry()) delay = std::max(*sse.retry(), std::chrono::milliseconds(10));
@@ -428,6 +497,15 @@ struct StreamableHttpTransport::State : std::enable_shared_from_this<State> {
   // Best effort: tells the server the session is over.
   asio::awaitable<void> delete_session(std::shared_ptr<State> self) {
     auto req = request(http::verb::delete_);
+    if (credentials) {
+      std::string why;
+      auto value = credentials->authorization(why);
+      if (!value) {
+        spdlog::debug("[{}] no DELETE of session {}: no credentials ({})", name(), session_id, why);
+        co_return;
+      }
+      req.set(http::field::authorization, *value);
+    }
     ExchangeOptions opts;
     opts.timeout = std::min<std::chrono::milliseconds>(server.request_timeout, kDeleteTimeout);
     unsigned status = 0;
@@ -449,8 +527,10 @@ struct StreamableHttpTransport::State : std::enable_shared_from_this<State> {
 StreamableHttpTransport::StreamableHttpTransport(const config::ServerConfig& server,
                                                  std::shared_ptr<SharedServerState> shared,
                                                  asio::io_context& io,
-                                                 StreamableHttpOptions options)
-    : state_(std::make_shared<State>(server, std::move(shared), io, options)) {}
+                                                 StreamableHttpOptions options,
+                                                 std::shared_ptr<Credentials> credentials)
+    : state_(std::make_shared<State>(server, std::move(shared), io, options,
+                                     std::move(credentials))) {}
 
 StreamableHttpTransport::~StreamableHttpTransport() {
   close();

@@ -22,7 +22,8 @@ class StreamableHttpTransport final : public Transport {
  public:
   StreamableHttpTransport(const config::ServerConfig& server,
                           std::shared_ptr<SharedServerState> shared, asio::io_context& io,
-                          StreamableHttpOptions options = {});
+                          StreamableHttpOptions options = {},
+                          std::shared_ptr<Credentials> credentials = nullptr);
   ~StreamableHttpTransport() override;  // close()
 
   void start(Handlers handlers) override;

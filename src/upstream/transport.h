@@ -43,11 +43,15 @@ class Transport {
 
 // Builds the transport the server's config names. Transports for one server may share state
 // (the HTTP transport's keep-alive connection pool) through `shared`, created once per server.
+// `credentials` (credentials.h), when set, gives the Authorization header of every HTTP request
+// (http and sse transports; stdio has no use for it).
 class SharedServerState;
+class Credentials;
 std::shared_ptr<SharedServerState> make_shared_state(const config::ServerConfig& server,
                                                      asio::io_context& io);
 std::unique_ptr<Transport> make_transport(const config::ServerConfig& server,
                                           std::shared_ptr<SharedServerState> shared,
-                                          asio::io_context& io);
+                                          asio::io_context& io,
+                                          std::shared_ptr<Credentials> credentials = nullptr);
 
 }  // namespace mcpgw::upstream

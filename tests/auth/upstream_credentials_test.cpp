@@ -59,6 +59,93 @@ TEST(UpstreamCredentials, ReportsTokenEndpointErrorsAndKeepsNoToken) {
   EXPECT_EQ(source.last_error(), "token endpoint answered HTTP 400 (invalid_client)");
 }
 
+// Waits (bounded) until `cond` holds.
+template <class F>
+bool eventually(F cond) {
+  for (int i = 0; i < 1000 && !cond(); ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  return cond();
+}
+
+TEST(UpstreamCredentials, ARejectedTokenIsReplacedByOneFetchSharedByEveryCaller) {
+  std::atomic<int> issued{0};
+  LoopbackHttpServer idp([&](const TestRequest&) {
+    return TestResponse{
+        200, nlohmann::json{{"access_token", "tok" + std::to_string(++issued)}, {"expires_in", 600}}
+                 .dump()};
+  });
+  ClientCredentialsToken source({.token_endpoint = idp.base_url() + "/token",
+                                 .client_id = "gw",
+                                 .min_refresh_interval = std::chrono::milliseconds(50)});
+  source.start();
+  ASSERT_TRUE(eventually([&] { return source.authorization() == "Bearer tok1"; }));
+  std::atomic<int> done{0};
+  for (int i = 0; i < 3; ++i) source.request_refresh("Bearer tok1", [&] { ++done; });
+  ASSERT_TRUE(eventually([&] { return done == 3; }));
+  EXPECT_EQ(*source.authorization(), "Bearer tok2");
+  EXPECT_EQ(issued, 2) << "three callers, one fetch";
+  // A caller that saw an older token than the current one is answered at once, without a fetch.
+  source.request_refresh("Bearer tok1", [&] { ++done; });
+  EXPECT_EQ(done, 4);
+  source.stop();
+  EXPECT_EQ(issued, 2);
+}
+
+TEST(UpstreamCredentials, NoTokenSaysWhyAndForcedFetchesAreRateLimited) {
+  std::atomic<int> calls{0};
+  LoopbackHttpServer idp([&](const TestRequest&) {
+    ++calls;
+    return TestResponse{503, R"({"error":"temporarily_unavailable"})"};
+  });
+  std::string endpoint = idp.base_url() + "/token";
+  ClientCredentialsToken source({.token_endpoint = endpoint,
+                                 .client_id = "gw",
+                                 .retry_interval = std::chrono::minutes(1),
+                                 .min_refresh_interval = std::chrono::minutes(1)});
+  std::string why;
+  EXPECT_FALSE(source.authorization(why));
+  EXPECT_EQ(why, "no token from " + endpoint + " yet");
+  // Not started: nobody would fetch, so the caller is answered at once.
+  bool answered = false;
+  source.request_refresh("", [&] { answered = true; });
+  EXPECT_TRUE(answered);
+
+  source.start();
+  ASSERT_TRUE(eventually([&] { return !source.last_error().empty(); }));
+  EXPECT_FALSE(source.authorization(why));
+  EXPECT_EQ(why, "no token from " + endpoint +
+                     ": token endpoint answered HTTP 503 (temporarily_unavailable)");
+  // Right after a failed fetch, an ask waits for the next allowed one (a minute away here)
+  // instead of sending another token request; stop() answers it.
+  std::atomic<bool> done{false};
+  source.request_refresh("", [&] { done = true; });
+  std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  EXPECT_FALSE(done);
+  EXPECT_EQ(calls, 1);
+  source.stop();
+  EXPECT_TRUE(done);
+}
+
+TEST(UpstreamCredentials, EntriesMustNameAnHttpOrSseServer) {
+  const std::map<std::string, std::string> servers{{"remote", "http"}, {"local", "stdio"}};
+  auto load = [&](const std::string& name) -> std::string {
+    try {
+      load_upstream_credentials(
+          YAML::Load("auth:\n  upstreams:\n    " + name +
+                     ":\n      token_endpoint: http://i/t\n      client_id: gw\n")["auth"],
+          servers);
+    } catch (const config::ConfigError& e) {
+      return e.what();
+    }
+    return "no error";
+  };
+  EXPECT_EQ(load("remote"), "no error");
+  EXPECT_EQ(load("remtoe"), "auth.upstreams.remtoe: no server is named 'remtoe' (line 3)");
+  EXPECT_EQ(load("local"),
+            "auth.upstreams.local: server 'local' is a stdio process: credentials apply to http "
+            "and sse servers (line 3)");
+}
+
 std::string config_error(const std::string& yaml) {
   try {
     load_upstream_credentials(YAML::Load(yaml)["auth"]);
