@@ -7,6 +7,7 @@
 #include <stdlib.h>
 
 #include <filesystem>
+#include <fstream>
 #include <sstream>
 
 #include "auth/http_fetch.h"
@@ -167,10 +168,13 @@ TEST_F(HttpsJwks, RefusesACertificateForAnotherName) {
   EXPECT_EQ(misnamed_->hits("/jwks"), 0);
 }
 
-TEST_F(HttpsJwks, NamesAnUnreadableCaFile) {
-  auto res = fetch(good_->base_url() + "/jwks", dir_ + "/missing.pem");
-  EXPECT_EQ(res.status, 0);
-  EXPECT_EQ(res.error.rfind("cannot load CA file " + dir_ + "/missing.pem: ", 0), 0u) << res.error;
+TEST_F(HttpsJwks, NamesAnUnusableCaFile) {
+  std::ofstream(dir_ + "/garbage.pem") << "not a certificate\n";
+  for (const std::string name : {"/missing.pem", "/garbage.pem"}) {
+    auto res = fetch(good_->base_url() + "/jwks", dir_ + name);
+    EXPECT_EQ(res.status, 0);
+    EXPECT_EQ(res.error.rfind("cannot load CA file " + dir_ + name + ": ", 0), 0u) << res.error;
+  }
   EXPECT_EQ(good_->failed_handshakes(), 0);  // nothing was attempted
 }
 
