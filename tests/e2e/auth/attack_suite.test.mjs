@@ -220,6 +220,17 @@ describe('auth attack suite through the gateway binary', () => {
     assertUnauthenticatedDenial(record, { reason: 'no access token', userAgent });
   }));
 
+  it('another scheme (Basic) counts as no bearer token', TEST, withReport(async () => {
+    const userAgent = `attack-${++cases}`;
+    const { response, record } = await trail.one(() => rawRequest(gateway.url, {
+      headers: mcpHeaders({ extra: { 'User-Agent': userAgent, Authorization: `Basic ${Buffer.from('mallory:pw').toString('base64')}` } }),
+      body: initializeBody(),
+    }));
+    assert.equal(response.status, 401);
+    assert.equal(response.headers['www-authenticate'], `Bearer resource_metadata="${gateway.metadataUrl}", scope="tools:read"`);
+    assertUnauthenticatedDenial(record, { reason: 'unsupported authorization scheme (use Bearer)', userAgent, forged: ['mallory'] });
+  }));
+
   it('alg none', TEST, withReport(async () => {
     const payload = c('forged-none', { roles: ['admin'] });
     await refused(`${signingInput({ alg: 'none', typ: 'JWT' }, payload)}.`, 'unsigned token (alg none) rejected',
