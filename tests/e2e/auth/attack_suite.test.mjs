@@ -4,6 +4,8 @@
 // unverified token appears as the caller's identity. Valid RS256, ES256 and EdDSA tokens are
 // allowed and audited as allow. The JWKS outage: cached keys keep working; a gateway that never
 // got keys refuses every token (401 invalid_token, see docs/authentication.md) and audits it.
+// JWKS over https from a private CA (openssl command): trusted through auth.tls_ca_file, or not
+// (fail closed, OpenSSL's verdict in the log).
 //
 // The keys and the JWKS (with RFC 8414 discovery) belong to the test (node:crypto, node:http);
 // the upstream is the repo's conformance server over stdio; the audit sink is a JSON-lines file.
@@ -23,7 +25,7 @@ import { ProcessGroup } from '../lib/processes.mjs';
 import { initializeBody, jsonRpcResponse, mcpHeaders, rawRequest } from '../lib/raw-http.mjs';
 import { conformanceStdioServer } from '../lib/upstreams.mjs';
 import {
-  hs256WithPublicKey, makeKey, mint, readAudit, signingInput, startGatewayFor, startJwksServer, waitForOutput,
+  hs256WithPublicKey, makeKey, makeTestCa, mint, readAudit, signingInput, startGatewayFor, startJwksServer, waitForOutput,
 } from './attack_suite_lib.mjs';
 
 const TEST = { timeout: 30000 };
@@ -449,5 +451,55 @@ describe('JWKS endpoint down', () => {
         `error_description="${reason}"`);
       assertUnauthenticatedDenial(record, { reason, userAgent, forged: [`valid-but-unverifiable-${n}`] });
     }
+  }));
+});
+
+describe('JWKS over https from a private CA (auth.tls_ca_file)', () => {
+  const group = new ProcessGroup();
+  const dir = tempDir('mcpgw-attack-tls-');
+  const ec = makeKey('ES256', 'ec-1');
+  let jwks, trusted, untrusted;
+
+  const withReport = (body) => () => withProcessReport(group, body);
+  const start = (name, caFile) => startGatewayFor(group, name, (resource) =>
+    gatewayConfig(resource, jwks.issuer, path.join(dir, name, 'audit.jsonl'), { tls_ca_file: caFile }));
+
+  before(withReport(async () => {
+    const ca = makeTestCa(dir, 'jwks-ca');
+    const stranger = makeTestCa(dir, 'other-ca');
+    jwks = await startJwksServer([ec], { tls: ca });
+    trusted = await start('mcp-gateway-trusts-ca', ca.caFile);
+    untrusted = await start('mcp-gateway-other-ca', stranger.caFile);
+  }));
+
+  after(async () => {
+    await group.stopAll();
+    await jwks?.stop();
+    assertNoSanitizerReport(group);
+  });
+
+  it('verifies tokens with keys fetched over https from a server the CA file vouches for', TEST, withReport(async () => {
+    const trail = new AuditTrail(trusted, path.join(dir, 'mcp-gateway-trusts-ca', 'audit.jsonl'));
+    await trail.mark();
+    const { response, record } = await trail.one(() => post(trusted.url, mint(ec, claims(jwks.issuer, trusted.url, 'tls-alice'))));
+    assert.equal(response.status, 200, response.body);
+    assert.equal(record.decision, 'allow');
+    assert.equal(record.subject, 'tls-alice');
+    assert.ok(jwks.hits('/.well-known/oauth-authorization-server') >= 1);
+  }));
+
+  it('refuses every token when the certificate is not trusted, and logs why', TEST, withReport(async () => {
+    const trail = new AuditTrail(untrusted, path.join(dir, 'mcp-gateway-other-ca', 'audit.jsonl'));
+    await trail.mark();
+    await waitForOutput(untrusted.child,
+      /key refresh failed .*certificate verify failed \(unable to get local issuer certificate\).*no keys: its tokens fail/);
+    const reason = `no signing keys available for issuer ${jwks.issuer} (JWKS unreachable)`;
+    const { response, record } = await trail.one(() =>
+      post(untrusted.url, mint(ec, claims(jwks.issuer, untrusted.url, 'tls-mallory')), { userAgent: 'tls' }));
+    assert.equal(response.status, 401);
+    assert.equal(response.headers['www-authenticate'],
+      `Bearer resource_metadata="${untrusted.metadataUrl}", scope="tools:read", error="invalid_token", ` +
+      `error_description="${reason}"`);
+    assertUnauthenticatedDenial(record, { reason, userAgent: 'tls', forged: ['tls-mallory'] });
   }));
 });

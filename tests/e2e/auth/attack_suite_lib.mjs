@@ -2,9 +2,12 @@
 // Ed25519), JWT minting (honest and forged), a JWKS/RFC 8414 discovery server the test owns,
 // the gateway binary started with a config of the test's choosing, and a reader for its
 // JSON-lines audit trail.
+import { execFileSync } from 'node:child_process';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import http from 'node:http';
+import https from 'node:https';
+import path from 'node:path';
 
 import { writeTempConfig } from '../lib/config-yaml.mjs';
 import { gatewayBinary } from '../lib/gateway.mjs';
@@ -51,10 +54,28 @@ export function hs256WithPublicKey(rsaKey, payload) {
   return `${input}.${crypto.createHmac('sha256', pem).update(input).digest('base64url')}`;
 }
 
-// A JWKS server with RFC 8414 metadata, on 127.0.0.1: the issuer is its origin.
-export async function startJwksServer(keys) {
+// A CA made with the openssl command in `dir`, and a server certificate it signed for
+// localhost and 127.0.0.1. Returns the file names { caFile, certFile, keyFile }.
+export function makeTestCa(dir, name) {
+  const file = (f) => path.join(dir, `${name}-${f}`);
+  const openssl = (...args) => execFileSync('openssl', args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  const ec = ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes'];
+  openssl('req', '-x509', ...ec, '-keyout', file('ca.key'), '-out', file('ca.pem'), '-days', '1',
+    '-subj', `/CN=${name}`, '-addext', 'basicConstraints=critical,CA:TRUE', '-addext', 'keyUsage=critical,keyCertSign');
+  openssl('req', ...ec, '-keyout', file('server.key'), '-out', file('server.csr'), '-subj', '/CN=localhost');
+  fs.writeFileSync(file('server.ext'),
+    'subjectAltName=DNS:localhost,IP:127.0.0.1\nbasicConstraints=CA:FALSE\nextendedKeyUsage=serverAuth\n');
+  openssl('x509', '-req', '-in', file('server.csr'), '-CA', file('ca.pem'), '-CAkey', file('ca.key'),
+    '-CAcreateserial', '-out', file('server.pem'), '-days', '1', '-extfile', file('server.ext'));
+  return { caFile: file('ca.pem'), certFile: file('server.pem'), keyFile: file('server.key') };
+}
+
+// A JWKS server with RFC 8414 metadata, on 127.0.0.1: the issuer is its origin. With `tls`
+// ({ certFile, keyFile }) it serves https.
+export async function startJwksServer(keys, { tls } = {}) {
   const hits = new Map();
-  const server = http.createServer((req, res) => {
+  const serverOptions = tls ? { cert: fs.readFileSync(tls.certFile), key: fs.readFileSync(tls.keyFile) } : {};
+  const server = (tls ? https : http).createServer(serverOptions, (req, res) => {
     const path = req.url.split('?')[0];
     hits.set(path, (hits.get(path) ?? 0) + 1);
     const send = (status, doc) => {
@@ -69,7 +90,7 @@ export async function startJwksServer(keys) {
   });
   await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
   const jwks = {
-    issuer: `http://127.0.0.1:${server.address().port}`,
+    issuer: `${tls ? 'https' : 'http'}://127.0.0.1:${server.address().port}`,
     hits: (path) => hits.get(path) ?? 0,
     stop: () => new Promise((resolve) => {
       server.close(resolve);
