@@ -3,6 +3,9 @@
 #include <spdlog/spdlog.h>
 #include <yaml-cpp/yaml.h>
 
+#include <strings.h>
+
+#include <algorithm>
 #include <cstdlib>
 #include <nlohmann/json.hpp>
 
@@ -33,7 +36,7 @@ std::string form_encode(std::string_view s) {
 }  // namespace
 
 std::map<std::string, ClientCredentialsSettings> load_upstream_credentials(
-    const YAML::Node& auth, const std::map<std::string, std::string>& servers) {
+    const YAML::Node& auth, const std::vector<config::ServerConfig>* servers) {
   std::map<std::string, ClientCredentialsSettings> out;
   if (!auth.IsDefined() || !auth.IsMap() || !auth["upstreams"]) return out;
   auto ups = auth["upstreams"];
@@ -43,12 +46,17 @@ std::map<std::string, ClientCredentialsSettings> load_upstream_credentials(
     std::string path = "auth.upstreams." + name;
     const YAML::Node& n = kv.second;
     if (!n.IsMap()) fail(n, path, "must be a mapping");
-    if (!servers.empty()) {
-      auto it = servers.find(name);
-      if (it == servers.end()) fail(kv.first, path, "no server is named '" + name + "'");
-      if (it->second == "stdio")
+    if (servers) {
+      auto it = std::find_if(servers->begin(), servers->end(),
+                             [&](const config::ServerConfig& s) { return s.name == name; });
+      if (it == servers->end()) fail(kv.first, path, "no server is named '" + name + "'");
+      if (it->transport == config::TransportKind::Stdio)
         fail(kv.first, path,
              "server '" + name + "' is a stdio process: credentials apply to http and sse servers");
+      for (const auto& [header, value] : it->headers)
+        if (strcasecmp(header.c_str(), "authorization") == 0)
+          fail(kv.first, path,
+               "server '" + name + "' already sets an Authorization header: use one or the other");
     }
     ClientCredentialsSettings s;
     for (const auto& field : n) {

@@ -21,6 +21,8 @@
 #include <thread>
 #include <vector>
 
+#include "ops/config.h"
+
 namespace YAML {
 class Node;
 }
@@ -38,9 +40,10 @@ struct ClientCredentialsSettings {
 };
 
 // The `auth.upstreams` map (absent: empty). Throws config::ConfigError naming key and line.
-// With `servers` (name -> "http", "sse" or "stdio"), each entry must name an http or sse server.
+// With `servers`, each entry must name an http or sse server that sets no Authorization header
+// of its own.
 std::map<std::string, ClientCredentialsSettings> load_upstream_credentials(
-    const YAML::Node& auth, const std::map<std::string, std::string>& servers = {});
+    const YAML::Node& auth, const std::vector<config::ServerConfig>* servers = nullptr);
 
 // Keeps one access token fresh on its own thread: fetched at start, renewed at 80% of its
 // lifetime, retried every retry_interval on failure (the last token is kept until it expires).

@@ -61,10 +61,7 @@ struct Gateway::Impl {
     const YAML::Node& root = *config.raw;
     // Each module reads and validates its own section (errors name key and line).
     auto auth_settings = auth::load_config(root);
-    std::map<std::string, std::string> kinds;  // server name -> transport, for validation
-    for (const auto& s : config.servers)
-      kinds[s.name] = s.transport == config::TransportKind::Stdio ? "stdio" : "http";
-    for (auto& [name, cc] : auth::load_upstream_credentials(root["auth"], kinds)) {
+    for (auto& [name, cc] : auth::load_upstream_credentials(root["auth"], &config.servers)) {
       cc.http_timeout = auth_settings.http_timeout;
       cc.ca_file = auth_settings.tls_ca_file;
       upstream_tokens.push_back(std::make_shared<UpstreamToken>(std::move(cc)));

@@ -372,9 +372,16 @@ void SessionRouter::route_named(std::string_view message, const mcpgw::json::Env
     });
     return;
   }
-  if (!found)
+  if (!found) {
+    // A prefixed name of an upstream that is down: say why it is down (e.g. no credentials).
+    for (auto& l : links_)
+      if (l->state() == UpstreamLink::State::Down && l->server().prefix &&
+          name.rfind(l->name() + "__", 0) == 0)
+        return reply_error(s, id, mcp::error::kUpstreamUnavailable,
+                           "upstream " + l->name() + " is unavailable: " + l->last_error());
     return reply_error(s, id, mcp::error::kInvalidParams,
                        std::string(tool ? "Unknown tool: " : "Unknown prompt: ") + name);
+  }
   calls_.routed(s.get(), id, t.link->name());
   t.link->forward_request(message, env, s, t.name == name ? std::string_view{} : t.name);
 }

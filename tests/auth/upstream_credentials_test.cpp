@@ -126,14 +126,21 @@ TEST(UpstreamCredentials, NoTokenSaysWhyAndForcedFetchesAreRateLimited) {
   EXPECT_TRUE(done);
 }
 
-TEST(UpstreamCredentials, EntriesMustNameAnHttpOrSseServer) {
-  const std::map<std::string, std::string> servers{{"remote", "http"}, {"local", "stdio"}};
+TEST(UpstreamCredentials, EntriesMustNameAnHttpOrSseServerWithoutItsOwnAuthorization) {
+  std::vector<config::ServerConfig> servers(3);
+  servers[0].name = "remote";
+  servers[0].transport = config::TransportKind::Http;
+  servers[1].name = "local";
+  servers[1].transport = config::TransportKind::Stdio;
+  servers[2].name = "static";
+  servers[2].transport = config::TransportKind::Sse;
+  servers[2].headers["authorization"] = "Bearer x";
   auto load = [&](const std::string& name) -> std::string {
     try {
       load_upstream_credentials(
           YAML::Load("auth:\n  upstreams:\n    " + name +
                      ":\n      token_endpoint: http://i/t\n      client_id: gw\n")["auth"],
-          servers);
+          &servers);
     } catch (const config::ConfigError& e) {
       return e.what();
     }
@@ -144,6 +151,9 @@ TEST(UpstreamCredentials, EntriesMustNameAnHttpOrSseServer) {
   EXPECT_EQ(load("local"),
             "auth.upstreams.local: server 'local' is a stdio process: credentials apply to http "
             "and sse servers (line 3)");
+  EXPECT_EQ(load("static"),
+            "auth.upstreams.static: server 'static' already sets an Authorization header: use one "
+            "or the other (line 3)");
 }
 
 std::string config_error(const std::string& yaml) {

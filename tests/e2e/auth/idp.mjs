@@ -1,6 +1,9 @@
 // A real OpenID provider for tests: oidc-provider 9 issuing RS256 JWT access tokens for the
 // gateway's resource indicator through the client-credentials grant.
 //   node tests/e2e/auth/idp.mjs PORT [RESOURCE]
+// startIdp(port, resource, { resources, clients }) also issues tokens for the other resource
+// indicators in `resources` (e.g. an upstream MCP server's) and registers the extra `clients`
+// ({ client_id, client_secret }, client-credentials grant).
 // Binds 127.0.0.1:PORT, prints "idp listening http://127.0.0.1:PORT" when ready.
 // Client: mcp-test-client / test-secret. Scopes: tools:read tools:call.
 import { generateKeyPairSync } from 'node:crypto';
@@ -10,18 +13,17 @@ import Provider, { errors } from 'oidc-provider';
 export const CLIENT_ID = 'mcp-test-client';
 export const CLIENT_SECRET = 'test-secret';
 
-export function startIdp(port, resource) {
+export function startIdp(port, resource, { resources = [], clients = [] } = {}) {
   const issuer = `http://127.0.0.1:${port}`;
   const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
   const jwk = { ...privateKey.export({ format: 'jwk' }), kid: 'idp-rs256', use: 'sig', alg: 'RS256' };
   const provider = new Provider(issuer, {
-    clients: [{
-      client_id: CLIENT_ID,
-      client_secret: CLIENT_SECRET,
+    clients: [{ client_id: CLIENT_ID, client_secret: CLIENT_SECRET }, ...clients].map((c) => ({
+      ...c,
       grant_types: ['client_credentials'],
       response_types: [],
       redirect_uris: [],
-    }],
+    })),
     jwks: { keys: [jwk] },
     scopes: ['tools:read', 'tools:call'],
     features: {
@@ -32,7 +34,7 @@ export function startIdp(port, resource) {
         enabled: true,
         defaultResource: () => resource,
         getResourceServerInfo: (ctx, target) => {
-          if (target !== resource) throw new errors.InvalidTarget();
+          if (target !== resource && !resources.includes(target)) throw new errors.InvalidTarget();
           return { scope: 'tools:read tools:call', accessTokenFormat: 'jwt' };
         },
       },
@@ -40,7 +42,7 @@ export function startIdp(port, resource) {
     extraTokenClaims: () => ({ roles: ['user'] }),
   });
   return new Promise((resolve) => {
-    const server = provider.listen(port, '127.0.0.1', () => resolve({ issuer, server }));
+    const server = provider.listen(port, '127.0.0.1', () => resolve({ issuer, server, provider }));
   });
 }
 

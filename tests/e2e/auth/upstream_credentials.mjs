@@ -1,0 +1,174 @@
+// Upstream credentials end to end: the official SDK client calls, through the real gateway, a
+// tool on an upstream MCP server (official SDK, Streamable HTTP) that is itself a protected
+// resource: it accepts only tokens the IdP (oidc-provider) issued for its own resource, verified
+// with jose against the IdP's JWKS. The gateway obtains that token itself with the
+// client-credentials grant (auth.upstreams); the client's own token never reaches the upstream.
+// Also: a revoked upstream token is replaced and the call retried; a token endpoint that is down
+// makes calls to that upstream fail with an error naming the reason, and nothing is sent to the
+// upstream without credentials.
+//
+//   MCPGW_BINARY=build/src/cli/mcp-gateway node --test tests/e2e/auth/upstream_credentials.mjs
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+
+import { assertNoSanitizerReport } from '../lib/clients.mjs';
+import { writeTempConfig } from '../lib/config-yaml.mjs';
+import { gatewayBinary } from '../lib/gateway.mjs';
+import { freePort, waitForPort } from '../lib/ports.mjs';
+import { ProcessGroup } from '../lib/processes.mjs';
+import { clientCredentialsToken, startIdp } from './idp.mjs';
+import { startProtectedUpstream } from './protected_upstream.mjs';
+
+const TEST = { timeout: 60000 };
+const GATEWAY_CLIENT = { client_id: 'mcp-gateway-upstream', client_secret: 'gateway-secret' };
+
+async function connect(url, token) {
+  const client = new Client({ name: 'mcpgw-upstream-creds-e2e', version: '1.0.0' }, { capabilities: {} });
+  await client.connect(new StreamableHTTPClientTransport(new URL(url), {
+    requestInit: { headers: { Authorization: `Bearer ${token}` } },
+  }));
+  return client;
+}
+
+const textOf = (result) => result.content.filter((c) => c.type === 'text').map((c) => c.text).join('\n');
+const claimsOf = (authorization) => JSON.parse(Buffer.from(authorization.slice(7).split('.')[1], 'base64url'));
+
+// Starts the gateway on `port` with the upstream `remote` behind it, whose token comes from
+// `tokenEndpoint` (auth.upstreams.remote).
+async function startGateway(group, { port, idp, upstream, tokenEndpoint }) {
+  const resource = `http://127.0.0.1:${port}/mcp`;
+  const { file } = writeTempConfig({
+    listen: `127.0.0.1:${port}`,
+    log_level: 'debug',
+    servers: [{ name: 'remote', transport: 'http', url: upstream.url, connect_timeout: '10s' }],
+    auth: {
+      resource,
+      issuers: [{ issuer: idp.issuer }],
+      upstreams: {
+        remote: {
+          token_endpoint: tokenEndpoint,
+          client_id: GATEWAY_CLIENT.client_id,
+          client_secret: GATEWAY_CLIENT.client_secret,
+          resource: upstream.url,
+          scope: 'tools:call',
+        },
+      },
+    },
+  });
+  const child = group.spawn('mcp-gateway', gatewayBinary(), ['run', '--config', file]);
+  try {
+    await waitForPort(port, { timeoutMs: 60000, child });
+  } catch (error) {
+    throw new Error(`${error.message}\n${child.output}`);
+  }
+  return { url: resource, resource, child };
+}
+
+describe('upstream credentials: the gateway presents its own token to a protected upstream', () => {
+  const group = new ProcessGroup();
+  const clients = [];
+  let idp, upstream, gateway, clientToken, downPort;
+
+  before(async () => {
+    const idpPort = await freePort();
+    const issuer = `http://127.0.0.1:${idpPort}`;
+    upstream = await startProtectedUpstream({ issuer });
+    // Two gateways (the second with its token endpoint down); the IdP issues client tokens for
+    // both resources and upstream tokens for the upstream's.
+    const gatewayPort = await freePort();
+    downPort = await freePort();
+    idp = await startIdp(idpPort, `http://127.0.0.1:${gatewayPort}/mcp`, {
+      resources: [upstream.url, `http://127.0.0.1:${downPort}/mcp`],
+      clients: [{ ...GATEWAY_CLIENT, token_endpoint_auth_method: 'client_secret_post' }],
+    });
+    const meta = await (await fetch(`${issuer}/.well-known/openid-configuration`)).json();
+    idp.tokenEndpoint = meta.token_endpoint;
+    gateway = await startGateway(group, { port: gatewayPort, idp, upstream, tokenEndpoint: idp.tokenEndpoint });
+    clientToken = await clientCredentialsToken(issuer, gateway.resource);
+  });
+
+  after(async () => {
+    for (const c of clients) await c.close().catch(() => {});
+    await group.stopAll();
+    await upstream?.close();
+    idp?.server.close();
+    assertNoSanitizerReport(group);
+  });
+
+  it('calls a tool on the protected upstream with the token the gateway obtained', TEST, async () => {
+    const client = await connect(gateway.url, clientToken);
+    clients.push(client);
+    const tools = await client.listTools();
+    assert.ok(tools.tools.some((t) => t.name === 'remote__whoami'), JSON.stringify(tools));
+    const claims = JSON.parse(textOf(await client.callTool({ name: 'remote__whoami', arguments: {} })));
+    // The upstream verified a token for its own resource, issued to the gateway's client.
+    assert.equal(claims.aud, upstream.url);
+    assert.equal(claims.client_id, GATEWAY_CLIENT.client_id);
+    assert.equal(claims.iss, idp.issuer);
+  });
+
+  it('never lets the client\'s Authorization header reach the upstream', TEST, async () => {
+    assert.ok(upstream.requests.length >= 3, JSON.stringify(upstream.requests));
+    const methods = new Set(upstream.requests.map((r) => r.method));
+    assert.ok(methods.has('POST') && methods.has('GET'), `POSTs and the GET stream: ${[...methods]}`);
+    for (const r of upstream.requests) {
+      assert.ok(r.authorization, `every request carries credentials: ${JSON.stringify(r)}`);
+      assert.ok(!r.authorization.includes(clientToken), 'the client token was forwarded upstream');
+      assert.equal(claimsOf(r.authorization).client_id, GATEWAY_CLIENT.client_id);
+      assert.equal(r.status, 200);
+    }
+    // And the client's token is not one the upstream would take anyway (another audience).
+    assert.notEqual(claimsOf(`Bearer ${clientToken}`).aud, upstream.url);
+  });
+
+  it('replaces a revoked upstream token and retries the call once', TEST, async () => {
+    const client = await connect(gateway.url, clientToken);
+    clients.push(client);
+    const before = upstream.requests.length;
+    const first = JSON.parse(textOf(await client.callTool({ name: 'remote__whoami', arguments: {} })));
+    upstream.revoke(first.jti);
+    const second = JSON.parse(textOf(await client.callTool({ name: 'remote__whoami', arguments: {} })));
+    assert.notEqual(second.jti, first.jti, 'a new token');
+    assert.equal(second.client_id, GATEWAY_CLIENT.client_id);
+    const refused = upstream.requests.slice(before).filter((r) => r.status === 401);
+    assert.ok(refused.length >= 1, 'the upstream refused the revoked token');
+    for (const r of refused) assert.equal(claimsOf(r.authorization).jti, first.jti);
+    // Later calls go out with the new token straight away.
+    const third = JSON.parse(textOf(await client.callTool({ name: 'remote__whoami', arguments: {} })));
+    assert.equal(third.jti, second.jti);
+  });
+
+  it('ends the upstream session with a DELETE that carries the gateway\'s token', TEST, async () => {
+    const client = await connect(gateway.url, clientToken);
+    await client.callTool({ name: 'remote__whoami', arguments: {} });
+    const before = upstream.requests.length;
+    await client.transport.terminateSession();
+    await client.close();
+    for (let i = 0; i < 100 && !upstream.requests.slice(before).some((r) => r.method === 'DELETE'); ++i)
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    const deletes = upstream.requests.slice(before).filter((r) => r.method === 'DELETE');
+    assert.equal(deletes.length, 1, JSON.stringify(upstream.requests.slice(before)));
+    assert.equal(claimsOf(deletes[0].authorization).client_id, GATEWAY_CLIENT.client_id);
+  });
+
+  it('fails calls with an error naming the reason when the token endpoint is down', TEST, async () => {
+    const deadPort = await freePort();
+    const down = await startGateway(group, {
+      port: downPort, idp, upstream, tokenEndpoint: `http://127.0.0.1:${deadPort}/token`,
+    });
+    const token = await clientCredentialsToken(idp.issuer, down.resource);
+    const before = upstream.requests.length;
+    const client = await connect(down.url, token);
+    clients.push(client);
+    await assert.rejects(client.callTool({ name: 'remote__whoami', arguments: {} }), (error) => {
+      assert.match(error.message, /upstream remote is unavailable/);
+      assert.match(error.message, /no credentials for the request/);
+      assert.match(error.message, new RegExp(`no token from http://127\\.0\\.0\\.1:${deadPort}/token: .*refused`));
+      return true;
+    });
+    assert.deepEqual(upstream.requests.slice(before), [], 'nothing was sent without credentials');
+  });
+});
