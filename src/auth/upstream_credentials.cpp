@@ -9,6 +9,7 @@
 #include <cstdlib>
 #include <nlohmann/json.hpp>
 
+#include "auth/base64url.h"
 #include "auth/http_fetch.h"
 #include "ops/config.h"
 
@@ -80,7 +81,12 @@ std::map<std::string, ClientCredentialsSettings> load_upstream_credentials(
         s.scope = value;
       else if (key == "resource")
         s.resource = value;
-      else
+      else if (key == "client_auth") {
+        if (value != "client_secret_post" && value != "client_secret_basic")
+          fail(field.second, path + "." + key,
+               "must be client_secret_post or client_secret_basic, not '" + value + "'");
+        s.basic_auth = value == "client_secret_basic";
+      } else
         fail(field.first, path + "." + key, "unknown key");
     }
     if (s.token_endpoint.rfind("http://", 0) != 0 && s.token_endpoint.rfind("https://", 0) != 0)
@@ -181,10 +187,19 @@ std::string ClientCredentialsToken::refresh_now() {
   req.ca_file = settings_.ca_file;
   req.headers["Content-Type"] = "application/x-www-form-urlencoded";
   req.headers["Accept"] = "application/json";
-  // client_secret_post: the widest-supported client authentication for this grant.
-  req.body = "grant_type=client_credentials&client_id=" + form_encode(settings_.client_id);
-  if (!settings_.client_secret.empty())
-    req.body += "&client_secret=" + form_encode(settings_.client_secret);
+  req.body = "grant_type=client_credentials";
+  if (settings_.basic_auth) {
+    // RFC 6749 2.3.1: id and secret form-encoded, joined by ':', in standard base64.
+    std::string b64 = base64url_encode(form_encode(settings_.client_id) + ":" +
+                                       form_encode(settings_.client_secret));
+    for (char& c : b64) c = c == '-' ? '+' : c == '_' ? '/' : c;
+    b64.append((4 - b64.size() % 4) % 4, '=');
+    req.headers["Authorization"] = "Basic " + b64;
+  } else {
+    req.body += "&client_id=" + form_encode(settings_.client_id);
+    if (!settings_.client_secret.empty())
+      req.body += "&client_secret=" + form_encode(settings_.client_secret);
+  }
   if (!settings_.scope.empty()) req.body += "&scope=" + form_encode(settings_.scope);
   if (!settings_.resource.empty()) req.body += "&resource=" + form_encode(settings_.resource);
   auto res = http_fetch(req);

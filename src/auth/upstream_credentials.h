@@ -31,6 +31,9 @@ namespace mcpgw::auth {
 
 struct ClientCredentialsSettings {
   std::string token_endpoint, client_id, client_secret, scope, resource;
+  // How the client authenticates (RFC 6749 2.3.1): the secret in the form body
+  // (client_secret_post) or in an HTTP Basic Authorization header (client_secret_basic).
+  bool basic_auth = false;
   std::chrono::milliseconds http_timeout{5000};
   std::string ca_file;
   // A failed fetch is retried after this; forced refreshes (an upstream refused the token, or a

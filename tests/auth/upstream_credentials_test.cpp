@@ -49,6 +49,25 @@ TEST(UpstreamCredentials, ObtainsAndPresentsAClientCredentialsToken) {
   source.stop();
 }
 
+TEST(UpstreamCredentials, ClientSecretBasicSendsTheSecretInTheAuthorizationHeader) {
+  std::string seen_body, seen_authorization;
+  LoopbackHttpServer idp([&](const TestRequest& r) {
+    seen_body = r.body;
+    seen_authorization = r.authorization;
+    return TestResponse{200, R"({"access_token":"t","expires_in":60})"};
+  });
+  auto settings = load_upstream_credentials(
+      YAML::Load("auth:\n  upstreams:\n    remote:\n      token_endpoint: " + idp.base_url() +
+                 "/token\n      client_id: gw:1\n      client_secret: s/cret\n"
+                 "      client_auth: client_secret_basic\n")["auth"])["remote"];
+  ClientCredentialsToken source(settings);
+  EXPECT_EQ(source.refresh_now(), "");
+  EXPECT_EQ(seen_body, "grant_type=client_credentials");
+  // base64("gw%3A1:s%2Fcret")
+  EXPECT_EQ(seen_authorization, "Basic Z3clM0ExOnMlMkZjcmV0");
+  EXPECT_EQ(*source.authorization(), "Bearer t");
+}
+
 TEST(UpstreamCredentials, ReportsTokenEndpointErrorsAndKeepsNoToken) {
   LoopbackHttpServer idp([](const TestRequest&) {
     return TestResponse{400, R"({"error":"invalid_client"})"};
@@ -178,6 +197,10 @@ TEST(UpstreamCredentials, ConfigParsingAndErrors) {
   EXPECT_EQ(config_error("auth:\n  upstreams:\n    remote:\n      token_endpoint: http://i/t\n"
                          "      client_id: gw\n      secret: x\n"),
             "auth.upstreams.remote.secret: unknown key (line 6)");
+  EXPECT_EQ(config_error("auth:\n  upstreams:\n    remote:\n      token_endpoint: http://i/t\n"
+                         "      client_id: gw\n      client_auth: private_key_jwt\n"),
+            "auth.upstreams.remote.client_auth: must be client_secret_post or client_secret_basic, "
+            "not 'private_key_jwt' (line 6)");
   EXPECT_EQ(config_error("auth:\n  upstreams: [1]\n"),
             "auth.upstreams: must be a mapping of server name to credentials (line 2)");
 }

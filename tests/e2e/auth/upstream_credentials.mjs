@@ -52,6 +52,7 @@ async function startGateway(group, { port, idp, upstream, tokenEndpoint }) {
           token_endpoint: tokenEndpoint,
           client_id: GATEWAY_CLIENT.client_id,
           client_secret: GATEWAY_CLIENT.client_secret,
+          client_auth: 'client_secret_basic', // oidc-provider's default for its clients
           resource: upstream.url,
           scope: 'tools:call',
         },
@@ -82,7 +83,7 @@ describe('upstream credentials: the gateway presents its own token to a protecte
     downPort = await freePort();
     idp = await startIdp(idpPort, `http://127.0.0.1:${gatewayPort}/mcp`, {
       resources: [upstream.url, `http://127.0.0.1:${downPort}/mcp`],
-      clients: [{ ...GATEWAY_CLIENT, token_endpoint_auth_method: 'client_secret_post' }],
+      clients: [GATEWAY_CLIENT],
     });
     const meta = await (await fetch(`${issuer}/.well-known/openid-configuration`)).json();
     idp.tokenEndpoint = meta.token_endpoint;
