@@ -5,7 +5,9 @@
 #   bench/run.sh BUILD_DIR          (what `make bench` calls; builds nothing itself)
 #
 # Environment: BENCH_DURATION (seconds per run, default 10), BENCH_WARMUP (seconds, default 2),
-# BENCH_AUDIT (sqlite or jsonl: audit every call), BENCH_CONNECTIONS (default "16 64"), BENCH_WRK_THREADS (default 2), BENCH_GATEWAY (path to the
+# BENCH_AUDIT (sqlite, jsonl or postgres: also run a second gateway that audits every call into
+# that sink, side by side with the plain one; postgres starts a throwaway cluster), BENCH_CONNECTIONS (default "16 64"), BENCH_WRK_THREADS
+# (default 2), BENCH_GATEWAY (path to the
 # mcp-gateway binary, default BUILD_DIR/src/cli/mcp-gateway), BENCH_UPSTREAM_THREADS (default 1).
 # Every process it starts binds 127.0.0.1 and is stopped on exit. Exit status 1 when the gateway
 # could not be measured or a run had errors.
@@ -23,6 +25,7 @@ GATEWAY_BIN=${BENCH_GATEWAY:-$BUILD/src/cli/mcp-gateway}
 CLK_TCK=$(getconf CLK_TCK)
 CPU_TARGET_US=100
 RSS_TARGET_MB=32
+AUDIT_TARGET_US=10
 
 for tool in wrk curl; do
   command -v $tool >/dev/null || { echo "bench: '$tool' is not installed (make deps)" >&2; exit 2; }
@@ -34,6 +37,11 @@ PIDS=()
 cleanup() {
   for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done
   for pid in "${PIDS[@]}"; do wait "$pid" 2>/dev/null || true; done
+  # Gateways started from a subshell are not our children: wait for them by polling.
+  for pid in "${PIDS[@]}"; do
+    for _ in $(seq 1 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+  done
+  [ -n "${PG_DIR:-}" ] && "$HERE/../scripts/pg-test-cluster.sh" stop "$PG_DIR" >/dev/null 2>&1
   rm -rf "$WORK"
 }
 trap cleanup EXIT
@@ -57,9 +65,24 @@ free_port() {
 # in field 2 may contain spaces, so count from after its closing parenthesis).
 cpu_ticks() {
   local stat
-  stat=$(cat "/proc/$1/stat") || return 1
+  stat=$(cat "/proc/$1/stat") || return 1  # $1: a pid, or pid/task/tid
   stat=${stat##*) }
   awk '{ print $12 + $13 }' <<<"$stat"
+}
+
+# The same for the gateway's main thread (the event loop: the request path); the rest of its CPU is
+# helper threads (the audit writer, the auth worker).
+main_thread_ticks() { cpu_ticks "$1/task/$1" 2>/dev/null || echo 0; }
+
+# CPU of a PostgreSQL server: the postmaster and its children, with what reaped backends used.
+server_ticks() {
+  local total=0 pid stat
+  for pid in $1 $(pgrep -P "$1"); do
+    stat=$(cat "/proc/$pid/stat" 2>/dev/null) || continue
+    stat=${stat##*) }
+    total=$((total + $(awk '{ print $12 + $13 + $14 + $15 }' <<<"$stat")))
+  done
+  echo "$total"
 }
 
 peak_rss_kb() { awk '/^VmHWM:/ { print $2 }' "/proc/$1/status"; }
@@ -122,15 +145,17 @@ start_upstream() {
   return 1
 }
 
-# Starts the gateway in front of the upstream; sets GATEWAY_PID and GATEWAY_URL.
-start_gateway() {
+# Starts a gateway in front of the upstream, auditing every call into sink $2 (sqlite or jsonl)
+# when one is given. Prints "PID URL" once it listens. Called in a subshell ($(...)), so it leaves
+# the pid in $WORK/LABEL.pid for the caller to stop on exit.
+start_gateway() {  # label [audit-sink]
+  local label=$1 sink=${2:-} port pid
   if [ ! -x "$GATEWAY_BIN" ]; then
-    log "gateway: $GATEWAY_BIN is not built"
+    log "$label: $GATEWAY_BIN is not built"
     return 1
   fi
-  local port
   port=$(free_port)
-  cat >"$WORK/gateway.yaml" <<EOF
+  cat >"$WORK/$label.yaml" <<EOF
 listen: 127.0.0.1:$port
 servers:
   - name: fast
@@ -138,26 +163,30 @@ servers:
     url: $UPSTREAM_URL
     prefix: false
 EOF
-  # BENCH_AUDIT=sqlite|jsonl: the gateway records every call (the cost of auditing).
-  if [ -n "${BENCH_AUDIT:-}" ]; then
-    printf 'audit:\n  sink: %s\n  path: %s\n  on_failure: fail_open\n' \
-      "$BENCH_AUDIT" "$WORK/audit.$BENCH_AUDIT" >>"$WORK/gateway.yaml"
+  if [ "$sink" = postgres ]; then
+    printf 'audit:\n  sink: postgres\n  dsn: "%s"\n  spool_dir: %s\n  on_failure: fail_open\n' \
+      "$PG_DSN" "$WORK/$label-spool" >>"$WORK/$label.yaml"
+  elif [ -n "$sink" ]; then
+    printf 'audit:\n  sink: %s\n  path: %s\n  spool_dir: %s\n  on_failure: fail_open\n' \
+      "$sink" "$WORK/$label.$sink" "$WORK/$label-spool" >>"$WORK/$label.yaml"
   fi
-  "$GATEWAY_BIN" run --config "$WORK/gateway.yaml" >"$WORK/gateway.log" 2>&1 &
-  GATEWAY_PID=$!
-  PIDS+=("$GATEWAY_PID")
-  GATEWAY_URL=http://127.0.0.1:$port/mcp
+  "$GATEWAY_BIN" run --config "$WORK/$label.yaml" >"$WORK/$label.log" 2>&1 &
+  pid=$!
+  echo "$pid" >"$WORK/$label.pid"
   for _ in $(seq 1 100); do
-    if ! kill -0 "$GATEWAY_PID" 2>/dev/null; then
-      log "gateway exited at start; its log:"
-      tail -n 20 "$WORK/gateway.log" >&2
+    if ! kill -0 "$pid" 2>/dev/null; then
+      log "$label exited at start; its log:"
+      tail -n 20 "$WORK/$label.log" >&2
       return 1
     fi
-    if listening "$port"; then return 0; fi
+    if listening "$port"; then
+      echo "$pid http://127.0.0.1:$port/mcp"
+      return 0
+    fi
     sleep 0.1
   done
-  log "gateway did not listen on $port within 10 s; its log:"
-  tail -n 20 "$WORK/gateway.log" >&2
+  log "$label did not listen on $port within 10 s; its log:"
+  tail -n 20 "$WORK/$label.log" >&2
   return 1
 }
 
@@ -166,18 +195,23 @@ EOF
 run_wrk() {  # url session version connections seconds gateway_pid(or -)
   local url=$1 session=$2 version=$3 conns=$4 seconds=$5 gw=$6
   local threads=$((WRK_THREADS < conns ? WRK_THREADS : conns))
-  local gw_before=0 gw_after=0 up_before up_after out
-  [ "$gw" != - ] && gw_before=$(cpu_ticks "$gw")
+  local gw_before=0 gw_after=0 main_before=0 main_after=0 up_before up_after out
+  local pg_before=0 pg_after=0
+  [ -n "$PG_PID" ] && pg_before=$(server_ticks "$PG_PID")
+  [ "$gw" != - ] && gw_before=$(cpu_ticks "$gw") && main_before=$(main_thread_ticks "$gw")
   up_before=$(cpu_ticks "$UPSTREAM_PID")
   out=$(MCP_SESSION_ID=$session MCP_PROTOCOL_VERSION=$version \
     timeout $((seconds + 30)) wrk -t"$threads" -c"$conns" -d"${seconds}s" --timeout 5s \
     -s "$HERE/tools_call.lua" "$url" 2>&1) || { log "wrk failed: $out"; return 1; }
-  [ "$gw" != - ] && gw_after=$(cpu_ticks "$gw")
+  [ "$gw" != - ] && gw_after=$(cpu_ticks "$gw") && main_after=$(main_thread_ticks "$gw")
+  [ -n "$PG_PID" ] && pg_after=$(server_ticks "$PG_PID")
   up_after=$(cpu_ticks "$UPSTREAM_PID")
   grep '^FIRST_FAILURE' <<<"$out" | head -3 | sed 's/^/bench:   /' >&2 || true
   local result
   result=$(grep '^RESULT' <<<"$out") || { log "wrk printed no result: $out"; return 1; }
-  echo "$result gw_ticks=$((gw_after - gw_before)) up_ticks=$((up_after - up_before))" \
+  echo "$result gw_ticks=$((gw_after - gw_before)) gw_main_ticks=$((main_after - main_before))" \
+    "pg_ticks=$((pg_after - pg_before))" \
+    "up_ticks=$((up_after - up_before))" \
     "gw_hwm_kb=$([ "$gw" != - ] && peak_rss_kb "$gw" || echo 0)"
 }
 
@@ -189,54 +223,69 @@ ms() { awk -v us="$1" 'BEGIN { printf "%.2f", us / 1000 }'; }
 
 start_upstream || exit 1
 open_session "$UPSTREAM_URL" direct || exit 1
-DIRECT_URL=$UPSTREAM_URL DIRECT_SESSION=$SESSION DIRECT_VERSION=$VERSION
 
-GATEWAY_OK=1
-GATEWAY_FAILURE=""
-if start_gateway; then
-  if open_session "$GATEWAY_URL" gateway; then
-    GW_SESSION=$SESSION GW_VERSION=$VERSION
-  else
-    GATEWAY_OK=0 GATEWAY_FAILURE="the MCP handshake through the gateway failed (see above)"
-  fi
-else
-  GATEWAY_OK=0 GATEWAY_FAILURE="the gateway did not start (see above)"
+# The modes measured side by side: the upstream directly, through the gateway, and (with
+# BENCH_AUDIT) through a second gateway that audits every call. Per mode: URL, session, version,
+# pid ("-" for direct) and, when it could not be measured, why.
+declare -A URL SESS VER PIDOF FAILED
+MODES="direct gateway"
+URL[direct]=$UPSTREAM_URL SESS[direct]=$SESSION VER[direct]=$VERSION PIDOF[direct]=-
+[ -n "${BENCH_AUDIT:-}" ] && MODES="$MODES audited"
+# BENCH_AUDIT=postgres: a throwaway cluster (fsync on), whose CPU is measured too.
+PG_DIR="" PG_DSN="" PG_PID=""
+if [ "${BENCH_AUDIT:-}" = postgres ]; then
+  PG_DIR=$(mktemp -u /tmp/mcpgw-bench-pg.XXXXXX)
+  PG_DSN=$("$HERE/../scripts/pg-test-cluster.sh" start "$PG_DIR") || { log "PostgreSQL did not start"; exit 1; }
+  PG_PID=$(head -1 "$PG_DIR/data/postmaster.pid")
 fi
+for mode in $MODES; do
+  [ $mode = direct ] && continue
+  sink=""
+  [ $mode = audited ] && sink=$BENCH_AUDIT
+  started=$(start_gateway "$mode" "$sink") || started=""
+  [ -f "$WORK/$mode.pid" ] && PIDS+=("$(cat "$WORK/$mode.pid")")
+  if [ -z "$started" ]; then
+    FAILED[$mode]="it did not start (see above)"
+    continue
+  fi
+  PIDOF[$mode]=${started%% *} URL[$mode]=${started#* }
+  if open_session "${URL[$mode]}" "$mode"; then
+    SESS[$mode]=$SESSION VER[$mode]=$VERSION
+  else
+    FAILED[$mode]="the MCP handshake through it failed (see above)"
+  fi
+done
 
 declare -A RESULTS
 ERRORS=0
 for conns in $CONNECTIONS; do
-  for mode in direct gateway; do
-    if [ $mode = gateway ] && [ $GATEWAY_OK = 0 ]; then continue; fi
-    if [ $mode = direct ]; then
-      args=("$DIRECT_URL" "$DIRECT_SESSION" "$DIRECT_VERSION" "$conns")
-      gw=-
-    else
-      args=("$GATEWAY_URL" "$GW_SESSION" "$GW_VERSION" "$conns")
-      gw=$GATEWAY_PID
-    fi
+  for mode in $MODES; do
+    [ -n "${FAILED[$mode]:-}" ] && continue
+    args=("${URL[$mode]}" "${SESS[$mode]}" "${VER[$mode]}" "$conns")
+    gw=${PIDOF[$mode]}
     if [ "$WARMUP" -gt 0 ]; then run_wrk "${args[@]}" "$WARMUP" "$gw" >/dev/null || true; fi
     log "$mode, $conns connections, ${DURATION}s"
     if ! RESULTS[$mode-$conns]=$(run_wrk "${args[@]}" "$DURATION" "$gw"); then
       RESULTS[$mode-$conns]=""
       ERRORS=1
     fi
-    if [ $mode = gateway ] && ! kill -0 "$GATEWAY_PID" 2>/dev/null; then
-      log "the gateway died during the $conns-connection run; its log:"
-      tail -n 20 "$WORK/gateway.log" >&2
-      GATEWAY_OK=0 GATEWAY_FAILURE="the gateway died under load"
+    if [ "$gw" != - ] && ! kill -0 "$gw" 2>/dev/null; then
+      log "$mode: the gateway died during the $conns-connection run; its log:"
+      tail -n 20 "$WORK/$mode.log" >&2
+      FAILED[$mode]="it died under load"
     fi
   done
 done
 
-# The table and the verdict; returns 1 when the gateway was not measured or a run had errors.
+# The table and the verdict; returns 1 when a gateway was not measured or a run had errors.
 print_report() {
   echo "tools/call echo, ${DURATION}s per run, wrk $WRK_THREADS threads, $(nproc) cores," \
     "load average $(cut -d' ' -f1-3 /proc/loadavg), $(date -u +%FT%TZ)"
+  [ -n "${BENCH_AUDIT:-}" ] && echo "audited: a second gateway recording every call into $BENCH_AUDIT"
   printf '%-8s %5s %10s %9s %9s %8s %13s %8s %12s %13s\n' mode conns "req/s" "p50 ms" "p99 ms" \
     errors "gw CPU µs/call" "gw cores" "gw peak RSS" "upstream µs/call"
   for conns in $CONNECTIONS; do
-    for mode in direct gateway; do
+    for mode in $MODES; do
       r=${RESULTS[$mode-$conns]:-}
       if [ -z "$r" ]; then
         printf '%-8s %5s %10s\n' $mode "$conns" "not measured"
@@ -248,7 +297,7 @@ print_report() {
         $(field "$r" write_errors) + $(field "$r" timeouts)))
       [ "$errors" -gt 0 ] && ERRORS=1
       gw_cpu=- gw_rss=- gw_cores=-
-      if [ $mode = gateway ]; then
+      if [ $mode != direct ]; then
         gw_cpu=$(per_call_us "$(field "$r" gw_ticks)" "$requests")
         # CPU seconds over wall seconds: below 1 with high latency means the gateway was starved
         gw_cores=$(awk -v t="$(field "$r" gw_ticks)" -v us="$(field "$r" duration_us)" \
@@ -264,11 +313,20 @@ print_report() {
   echo
   VERDICT=0
   for conns in $CONNECTIONS; do
-    d=${RESULTS[direct-$conns]:-} g=${RESULTS[gateway-$conns]:-}
-    [ -n "$d" ] && [ -n "$g" ] || continue
-    awk -v c="$conns" -v gr="$(field "$g" rps)" -v dr="$(field "$d" rps)" \
-      -v gp="$(field "$g" p50_us)" -v dp="$(field "$d" p50_us)" \
-      'BEGIN { printf "%s connections: gateway/direct throughput %.2f, gateway adds %.2f ms at p50\n", c, gr / dr, (gp - dp) / 1000 }'
+    d=${RESULTS[direct-$conns]:-} g=${RESULTS[gateway-$conns]:-} a=${RESULTS[audited-$conns]:-}
+    if [ -n "$d" ] && [ -n "$g" ]; then
+      awk -v c="$conns" -v gr="$(field "$g" rps)" -v dr="$(field "$d" rps)" \
+        -v gp="$(field "$g" p50_us)" -v dp="$(field "$d" p50_us)" \
+        'BEGIN { printf "%s connections: gateway/direct throughput %.2f, gateway adds %.2f ms at p50\n", c, gr / dr, (gp - dp) / 1000 }'
+    fi
+    if [ -n "$g" ] && [ -n "$a" ]; then
+      gc=$(per_call_us "$(field "$g" gw_ticks)" "$(field "$g" requests)")
+      ac=$(per_call_us "$(field "$a" gw_ticks)" "$(field "$a" requests)")
+      gm=$(per_call_us "$(field "$g" gw_main_ticks)" "$(field "$g" requests)")
+      am=$(per_call_us "$(field "$a" gw_main_ticks)" "$(field "$a" requests)")
+      awk -v c="$conns" -v g="$gc" -v a="$ac" -v gm="$gm" -v am="$am" -v t=$AUDIT_TARGET_US \
+        -v s="$BENCH_AUDIT" 'BEGIN { d = a - g; printf "%s connections: auditing (%s) adds %.1f µs of gateway CPU per call (%.1f vs %.1f; <= %d: %s): %.1f on the event loop (%.1f vs %.1f), %.1f on other threads\n", c, s, d, a, g, t, (d <= t) ? "met" : "MISSED", am - gm, am, gm, d - (am - gm) }'
+    fi
   done
   last=${CONNECTIONS##* }
   g=${RESULTS[gateway-$last]:-}
@@ -280,10 +338,12 @@ print_report() {
     echo "targets at $last connections: gateway CPU $cpu µs/call (<= $CPU_TARGET_US: $cpu_ok)," \
       "peak RSS $rss_mb MB (<= $RSS_TARGET_MB: $rss_ok)"
   fi
-  if [ $GATEWAY_OK = 0 ]; then
-    echo "gateway: NOT MEASURED: $GATEWAY_FAILURE"
-    VERDICT=1
-  fi
+  for mode in $MODES; do
+    if [ -n "${FAILED[$mode]:-}" ]; then
+      echo "$mode: NOT MEASURED: ${FAILED[$mode]}"
+      VERDICT=1
+    fi
+  done
   if [ $ERRORS = 1 ]; then
     echo "some runs had errors (see the errors column and the FIRST_FAILURE lines above)"
     VERDICT=1

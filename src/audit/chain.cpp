@@ -8,30 +8,33 @@ namespace mcpgw::audit {
 
 namespace {
 
+// A JSON string literal: runs of plain characters are appended at once, quotes, backslashes and
+// control characters escaped.
 void append_string(std::string& out, const std::string& s) {
   static const char* hex = "0123456789abcdef";
   out.push_back('"');
-  for (char c : s) {
-    unsigned char u = static_cast<unsigned char>(c);
-    if (c == '"' || c == '\\') {
+  size_t run = 0;
+  for (size_t i = 0; i < s.size(); ++i) {
+    unsigned char u = static_cast<unsigned char>(s[i]);
+    if (u >= 0x20 && u != '"' && u != '\\') continue;
+    out.append(s, run, i - run);
+    run = i + 1;
+    if (u == '"' || u == '\\') {
       out.push_back('\\');
-      out.push_back(c);
-    } else if (u < 0x20) {
+      out.push_back(static_cast<char>(u));
+    } else {
       out += "\\u00";
       out.push_back(hex[u >> 4]);
       out.push_back(hex[u & 0x0f]);
-    } else {
-      out.push_back(c);
     }
   }
+  out.append(s, run, std::string::npos);
   out.push_back('"');
 }
 
-}  // namespace
-
 // Written by hand rather than through nlohmann::json: the writer hashes every event, and
 // building a JSON array would copy every field first.
-std::string canonical_serialization(const Event& e) {
+std::string canonical_with(const Event& e, const std::string& arguments_text) {
   std::string out;
   out.reserve(512);
   auto str = [&](const std::string& s) {
@@ -55,7 +58,7 @@ std::string canonical_serialization(const Event& e) {
     append_string(out, e.roles[i]);
   }
   out += "],";
-  out += e.arguments.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+  out += arguments_text;
   out.push_back(',');
   str(e.client_addr);
   str(e.user_agent);
@@ -78,8 +81,7 @@ std::string canonical_serialization(const Event& e) {
   return out;
 }
 
-std::string compute_hash(const Event& e) {
-  std::string bytes = canonical_serialization(e);
+std::string hex_sha256(const std::string& bytes) {
   unsigned char digest[EVP_MAX_MD_SIZE];
   unsigned int len = 0;
   if (EVP_Digest(bytes.data(), bytes.size(), digest, &len, EVP_sha256(), nullptr) != 1)
@@ -94,10 +96,23 @@ std::string compute_hash(const Event& e) {
   return out;
 }
 
+}  // namespace
+
+std::string canonical_serialization(const Event& e) {
+  return canonical_with(e,
+                        e.arguments.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
+}
+
+std::string compute_hash(const Event& e) {
+  return hex_sha256(canonical_serialization(e));
+}
+
 void link(Event& e, ChainHead& head) {
+  // The arguments are serialized once: for the hash, and kept for the sinks to store.
+  e.arguments_text = e.arguments.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
   e.seq = head.seq + 1;
   e.prev_hash = head.hash;
-  e.hash = compute_hash(e);
+  e.hash = hex_sha256(canonical_with(e, e.arguments_text));
   head.seq = e.seq;
   head.hash = e.hash;
 }

@@ -1,11 +1,24 @@
 #include "audit/event.h"
 
+#include <climits>
 #include <cstdio>
+#include <cstring>
 #include <ctime>
 #include <stdexcept>
 
 namespace mcpgw::audit {
 
+namespace {
+void put_digits(char* out, int64_t v, int width) {
+  for (int i = width - 1; i >= 0; --i) {
+    out[i] = static_cast<char>('0' + v % 10);
+    v /= 10;
+  }
+}
+}  // namespace
+
+// The writer formats every event's time: the calendar part is computed once per second (cached
+// per thread) and the microseconds are written by hand, without gmtime_r or printf.
 std::string format_time(int64_t time_us) {
   int64_t secs = time_us / 1000000;
   int64_t micros = time_us % 1000000;
@@ -13,14 +26,38 @@ std::string format_time(int64_t time_us) {
     micros += 1000000;
     secs -= 1;
   }
-  std::time_t t = static_cast<std::time_t>(secs);
-  std::tm tm{};
-  gmtime_r(&t, &tm);
-  char buf[64];
-  std::snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02d.%06lldZ", tm.tm_year + 1900,
-                tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
-                static_cast<long long>(micros));
-  return buf;
+  thread_local int64_t cached_secs = INT64_MIN;
+  thread_local char cached[20];  // "YYYY-MM-DDTHH:MM:SS"
+  if (secs != cached_secs) {
+    std::time_t t = static_cast<std::time_t>(secs);
+    std::tm tm{};
+    gmtime_r(&t, &tm);
+    char buf[64];
+    std::snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02d", tm.tm_year + 1900,
+                  tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec);
+    if (std::strlen(buf) != 19) {  // a year outside 0000-9999: no fast path
+      char full[96];
+      std::snprintf(full, sizeof full, "%s.%06lldZ", buf, static_cast<long long>(micros));
+      return full;
+    }
+    std::memcpy(cached, buf, 19);
+    cached_secs = secs;
+  }
+  std::string out(27, '\0');
+  std::memcpy(out.data(), cached, 19);
+  out[19] = '.';
+  put_digits(out.data() + 20, micros, 6);
+  out[26] = 'Z';
+  return out;
+}
+
+std::string arguments_json(const Event& e) {
+  if (!e.arguments_text.empty()) return e.arguments_text;
+  return e.arguments.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+}
+
+std::string roles_json(const Event& e) {
+  return nlohmann::json(e.roles).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }
 
 // Accepts "YYYY-MM-DD", "YYYY-MM-DDTHH:MM:SS[.ffffff]Z" and "+HH:MM" offsets (also a space

@@ -38,7 +38,15 @@ struct Event {
   int64_t seq = 0;        // position in the instance's chain, from 1
   std::string prev_hash;  // hex SHA-256 of the predecessor (64 zeros for the first event)
   std::string hash;       // hex SHA-256 over the canonical serialization and prev_hash
+  // Set by link() with the hash: `arguments` in canonical form (sorted keys, compact), so the
+  // sinks store the very text that was hashed without serializing it again. Empty: not linked.
+  std::string arguments_text;
 };
+
+// The text the sinks store: `arguments_text` when set, else `arguments` in canonical form.
+std::string arguments_json(const Event& e);
+// `roles` as a JSON array of strings.
+std::string roles_json(const Event& e);
 
 // The JSON form used by the spool, the JSON-lines sink and query output.
 nlohmann::json to_json(const Event& e);

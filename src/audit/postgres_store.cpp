@@ -359,13 +359,13 @@ class PostgresStore final : public Store {
     field(format_time(e.time_us));
     field(e.session_id);
     field(e.subject);
-    field(nlohmann::json(e.roles).dump());
+    field(roles_json(e));
     field(e.client_addr);
     field(e.user_agent);
     field(e.mcp_method);
     field(e.server);
     field(e.target);
-    field(e.arguments.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
+    field(arguments_json(e));
     field(e.decision);
     field(e.reason);
     field(e.policy_revision);

@@ -30,6 +30,10 @@ class Statement {
   void bind(int i, const std::string& v) {
     sqlite3_bind_text(stmt_, i, v.data(), static_cast<int>(v.size()), SQLITE_TRANSIENT);
   }
+  // Without a copy: `v` must stay alive and unchanged until the statement is reset.
+  void bind_static(int i, const std::string& v) {
+    sqlite3_bind_text(stmt_, i, v.data(), static_cast<int>(v.size()), SQLITE_STATIC);
+  }
   void bind(int i, int64_t v) { sqlite3_bind_int64(stmt_, i, v); }
   void bind_null(int i) { sqlite3_bind_null(stmt_, i); }
   // True while there is a row.
@@ -116,37 +120,42 @@ class SqliteStore final : public Store {
     }
     exec("BEGIN IMMEDIATE");
     try {
+      Statement& s = *insert_;
       for (const auto& e : batch) {
-        Statement& s = *insert_;
+        // Texts bound without a copy: the event and these locals outlive the step.
+        const std::string time = format_time(e.time_us);
+        const std::string roles = roles_json(e);
+        const std::string arguments = arguments_json(e);
         s.reset();
-        s.bind(1, e.id);
-        s.bind(2, e.instance);
+        s.bind_static(1, e.id);
+        s.bind_static(2, e.instance);
         s.bind(3, e.seq);
-        s.bind(4, format_time(e.time_us));
-        s.bind(5, e.session_id);
-        s.bind(6, e.subject);
-        s.bind(7, nlohmann::json(e.roles).dump());
-        s.bind(8, e.client_addr);
-        s.bind(9, e.user_agent);
-        s.bind(10, e.mcp_method);
-        s.bind(11, e.server);
-        s.bind(12, e.target);
-        s.bind(13, e.arguments.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
-        s.bind(14, e.decision);
-        s.bind(15, e.reason);
-        s.bind(16, e.policy_revision);
+        s.bind_static(4, time);
+        s.bind_static(5, e.session_id);
+        s.bind_static(6, e.subject);
+        s.bind_static(7, roles);
+        s.bind_static(8, e.client_addr);
+        s.bind_static(9, e.user_agent);
+        s.bind_static(10, e.mcp_method);
+        s.bind_static(11, e.server);
+        s.bind_static(12, e.target);
+        s.bind_static(13, arguments);
+        s.bind_static(14, e.decision);
+        s.bind_static(15, e.reason);
+        s.bind_static(16, e.policy_revision);
         s.bind(17, e.upstream_latency_us);
-        s.bind(18, e.outcome);
+        s.bind_static(18, e.outcome);
         if (e.error_code)
           s.bind(19, *e.error_code);
         else
           s.bind_null(19);
         s.bind(20, e.response_bytes);
-        s.bind(21, e.trace_id);
-        s.bind(22, e.prev_hash);
-        s.bind(23, e.hash);
+        s.bind_static(21, e.trace_id);
+        s.bind_static(22, e.prev_hash);
+        s.bind_static(23, e.hash);
         s.step();
       }
+      s.reset();
       exec("COMMIT");
     } catch (...) {
       sqlite3_exec(db_, "ROLLBACK", nullptr, nullptr, nullptr);
@@ -323,6 +332,10 @@ class SqliteStore final : public Store {
 }  // namespace
 
 std::unique_ptr<Store> make_sqlite_store(const std::string& path) {
+  // SQLite's allocation statistics take a global mutex on every malloc; nothing reads them.
+  // Only possible before SQLite initializes (later the call fails harmlessly).
+  static const int memstatus_off = sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
+  (void)memstatus_off;
   return std::make_unique<SqliteStore>(path);
 }
 
