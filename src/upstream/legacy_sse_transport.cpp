@@ -191,8 +191,9 @@ struct LegacySseTransport::State : std::enable_shared_from_this<State> {
                              bool retried = false) {
     auto ids = request_ids(message);
     auto req = make_request(http::verb::post, *endpoint, server.headers);
-    std::string no_credentials =
-        co_await authorize(credentials.get(), req, credentials_wait(), name());
+    std::string no_credentials;
+    if (credentials)  // no coroutine frame per POST when there are none: the hot path
+      no_credentials = co_await authorize(credentials.get(), req, credentials_wait(), name());
     if (dead()) co_return;
     if (!no_credentials.empty()) co_return fail(ids, no_credentials);
     std::string sent_authorization(req[http::field::authorization]);

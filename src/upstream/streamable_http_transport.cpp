@@ -141,8 +141,9 @@ struct StreamableHttpTransport::State : std::enable_shared_from_this<State> {
     std::string reply_to = ids.empty() ? std::string() : ids.front();
     std::set<std::string> outstanding(ids.begin(), ids.end());
     auto req = request(http::verb::post);
-    std::string no_credentials =
-        co_await authorize(credentials.get(), req, credentials_wait(), name());
+    std::string no_credentials;
+    if (credentials)  // no coroutine frame per POST when there are none: the hot path
+      no_credentials = co_await authorize(credentials.get(), req, credentials_wait(), name());
     if (dead()) co_return;
     if (!no_credentials.empty()) {
       fail(outstanding, no_credentials);
