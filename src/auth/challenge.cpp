@@ -20,11 +20,14 @@ std::string join(const std::vector<std::string>& v) {
   return out;
 }
 
+}  // namespace
+
 // A reason often quotes the token (kid, iss, aud, alg): attacker-chosen text that goes to the
 // log, the audit record and the response. Control characters become spaces (a CR/LF in a kid
 // forged log lines) and the text is cut at kMaxReason bytes (an 8 KB issuer would otherwise
 // come back in every challenge).
 constexpr std::size_t kMaxReason = 256;
+
 std::string printable_reason(std::string reason) {
   for (char& c : reason)
     if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) c = ' ';
@@ -36,8 +39,6 @@ std::string printable_reason(std::string reason) {
   }
   return reason;
 }
-
-}  // namespace
 
 std::string default_metadata_url(const std::string& resource) {
   auto scheme_end = resource.find("://");

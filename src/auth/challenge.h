@@ -11,6 +11,10 @@ namespace mcpgw::auth {
 // The metadata URL for a resource: https://host/.well-known/oauth-protected-resource/path.
 std::string default_metadata_url(const std::string& resource);
 
+// Text from outside (a token's fields, an IdP's error_description) made fit for the log, the
+// audit record and a response: control characters become spaces, cut at 256 bytes.
+std::string printable_reason(std::string reason);
+
 // `Bearer resource_metadata="…", scope="…"[, error="…", error_description="…"]`.
 std::string bearer_challenge(const std::string& metadata_url,
                              const std::vector<std::string>& scopes, const std::string& error,

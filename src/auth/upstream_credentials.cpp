@@ -10,6 +10,7 @@
 #include <nlohmann/json.hpp>
 
 #include "auth/base64url.h"
+#include "auth/challenge.h"
 #include "auth/http_fetch.h"
 #include "ops/config.h"
 
@@ -20,6 +21,8 @@ namespace {
   throw config::ConfigError(key + ": " + msg + " (line " + std::to_string(node.Mark().line + 1) +
                             ")");
 }
+
+}  // namespace
 
 std::string form_encode(std::string_view s) {
   static const char* digits = "0123456789ABCDEF";
@@ -33,8 +36,6 @@ std::string form_encode(std::string_view s) {
   }
   return out;
 }
-
-}  // namespace
 
 std::map<std::string, ClientCredentialsSettings> load_upstream_credentials(
     const YAML::Node& auth, const std::vector<config::ServerConfig>* servers) {
@@ -81,7 +82,14 @@ std::map<std::string, ClientCredentialsSettings> load_upstream_credentials(
         s.scope = value;
       else if (key == "resource")
         s.resource = value;
-      else if (key == "client_auth") {
+      else if (key == "audience")
+        s.audience = value;
+      else if (key == "grant") {
+        if (value != "client_credentials" && value != "token_exchange")
+          fail(field.second, path + "." + key,
+               "must be client_credentials or token_exchange, not '" + value + "'");
+        s.token_exchange = value == "token_exchange";
+      } else if (key == "client_auth") {
         if (value != "client_secret_post" && value != "client_secret_basic")
           fail(field.second, path + "." + key,
                "must be client_secret_post or client_secret_basic, not '" + value + "'");
@@ -92,7 +100,62 @@ std::map<std::string, ClientCredentialsSettings> load_upstream_credentials(
     if (s.token_endpoint.rfind("http://", 0) != 0 && s.token_endpoint.rfind("https://", 0) != 0)
       fail(n, path + ".token_endpoint", "required: the authorization server's token endpoint URL");
     if (s.client_id.empty()) fail(n, path + ".client_id", "required");
+    if (!s.audience.empty() && !s.token_exchange)
+      fail(n["audience"], path + ".audience", "only applies to grant: token_exchange");
     out[name] = std::move(s);
+  }
+  return out;
+}
+
+TokenResponse request_token(const ClientCredentialsSettings& settings, const std::string& grant) {
+  HttpRequest req;
+  req.method = "POST";
+  req.url = settings.token_endpoint;
+  req.timeout = settings.http_timeout;
+  req.ca_file = settings.ca_file;
+  req.headers["Content-Type"] = "application/x-www-form-urlencoded";
+  req.headers["Accept"] = "application/json";
+  req.body = grant;
+  if (settings.basic_auth) {
+    // RFC 6749 2.3.1: id and secret form-encoded, joined by ':', in standard base64.
+    std::string b64 = base64url_encode(form_encode(settings.client_id) + ":" +
+                                       form_encode(settings.client_secret));
+    for (char& c : b64) c = c == '-' ? '+' : c == '_' ? '/' : c;
+    b64.append((4 - b64.size() % 4) % 4, '=');
+    req.headers["Authorization"] = "Basic " + b64;
+  } else {
+    req.body += "&client_id=" + form_encode(settings.client_id);
+    if (!settings.client_secret.empty())
+      req.body += "&client_secret=" + form_encode(settings.client_secret);
+  }
+  if (!settings.scope.empty()) req.body += "&scope=" + form_encode(settings.scope);
+  if (!settings.resource.empty()) req.body += "&resource=" + form_encode(settings.resource);
+  if (settings.token_exchange && !settings.audience.empty())
+    req.body += "&audience=" + form_encode(settings.audience);
+  auto res = http_fetch(req);
+  TokenResponse out;
+  auto body = nlohmann::json::parse(res.body, nullptr, false);
+  auto text = [&](const char* key) {
+    return body.is_object() && body.contains(key) && body[key].is_string()
+               ? body[key].get<std::string>()
+               : std::string();
+  };
+  if (res.status != 200) {
+    out.error = res.error.empty() ? "token endpoint answered HTTP " + std::to_string(res.status)
+                                  : res.error;
+    // RFC 6749 5.2: the OAuth error code and, when given, why (the IdP's text, made printable).
+    if (auto code = text("error"); !code.empty()) {
+      auto why = text("error_description");
+      out.error += " (" + printable_reason(why.empty() ? code : code + ": " + why) + ")";
+    }
+  } else if (text("access_token").empty()) {
+    out.error = "token response has no access_token";
+  } else {
+    out.access_token = text("access_token");
+    out.expires_in = body.contains("expires_in") && body["expires_in"].is_number_integer()
+                         ? body["expires_in"].get<long long>()
+                         : 300;
+    if (out.expires_in <= 0) out.expires_in = 60;
   }
   return out;
 }
@@ -180,48 +243,9 @@ std::string ClientCredentialsToken::refresh_now() {
     last_attempt_ = std::chrono::steady_clock::now();
     attempted_ = true;
   }
-  HttpRequest req;
-  req.method = "POST";
-  req.url = settings_.token_endpoint;
-  req.timeout = settings_.http_timeout;
-  req.ca_file = settings_.ca_file;
-  req.headers["Content-Type"] = "application/x-www-form-urlencoded";
-  req.headers["Accept"] = "application/json";
-  req.body = "grant_type=client_credentials";
-  if (settings_.basic_auth) {
-    // RFC 6749 2.3.1: id and secret form-encoded, joined by ':', in standard base64.
-    std::string b64 = base64url_encode(form_encode(settings_.client_id) + ":" +
-                                       form_encode(settings_.client_secret));
-    for (char& c : b64) c = c == '-' ? '+' : c == '_' ? '/' : c;
-    b64.append((4 - b64.size() % 4) % 4, '=');
-    req.headers["Authorization"] = "Basic " + b64;
-  } else {
-    req.body += "&client_id=" + form_encode(settings_.client_id);
-    if (!settings_.client_secret.empty())
-      req.body += "&client_secret=" + form_encode(settings_.client_secret);
-  }
-  if (!settings_.scope.empty()) req.body += "&scope=" + form_encode(settings_.scope);
-  if (!settings_.resource.empty()) req.body += "&resource=" + form_encode(settings_.resource);
-  auto res = http_fetch(req);
-  std::string error;
-  auto body = nlohmann::json::parse(res.body, nullptr, false);
-  long long expires_in = 0;
-  std::string token;
-  if (res.status != 200) {
-    error = res.error.empty() ? "token endpoint answered HTTP " + std::to_string(res.status)
-                              : res.error;
-    if (body.is_object() && body.contains("error") && body["error"].is_string())
-      error += " (" + body["error"].get<std::string>() + ")";
-  } else if (!body.is_object() || !body.contains("access_token") ||
-             !body["access_token"].is_string()) {
-    error = "token response has no access_token";
-  } else {
-    token = body["access_token"].get<std::string>();
-    expires_in = body.contains("expires_in") && body["expires_in"].is_number_integer()
-                     ? body["expires_in"].get<long long>()
-                     : 300;
-    if (expires_in <= 0) expires_in = 60;
-  }
+  auto res = request_token(settings_, "grant_type=client_credentials");
+  std::string error = std::move(res.error), token = std::move(res.access_token);
+  long long expires_in = res.expires_in;
   std::lock_guard lock(mutex_);
   last_error_ = error;
   auto now_steady = std::chrono::steady_clock::now();

@@ -10,6 +10,9 @@
 //         client_secret: ${env:REMOTE_CLIENT_SECRET}
 //         scope: "tools:call"           # optional
 //         resource: https://remote/mcp  # optional RFC 8707 resource indicator
+//         grant: token_exchange         # optional: RFC 8693 on behalf of each user (see
+//                                       # token_exchange.h); default client_credentials
+//         audience: remote-api          # optional RFC 8693 audience (token_exchange only)
 #pragma once
 #include <chrono>
 #include <condition_variable>
@@ -31,6 +34,10 @@ namespace mcpgw::auth {
 
 struct ClientCredentialsSettings {
   std::string token_endpoint, client_id, client_secret, scope, resource;
+  // grant: token_exchange: each client session gets a token exchanged for the client's own
+  // (RFC 8693) instead of the gateway's client-credentials token. `audience` is sent with it.
+  bool token_exchange = false;
+  std::string audience;
   // How the client authenticates (RFC 6749 2.3.1): the secret in the form body
   // (client_secret_post) or in an HTTP Basic Authorization header (client_secret_basic).
   bool basic_auth = false;
@@ -47,6 +54,16 @@ struct ClientCredentialsSettings {
 // of its own.
 std::map<std::string, ClientCredentialsSettings> load_upstream_credentials(
     const YAML::Node& auth, const std::vector<config::ServerConfig>* servers = nullptr);
+
+// One request to the token endpoint: `grant` (form fields starting with grant_type=) plus the
+// client authentication, scope and resource of `settings`. Blocks (http_timeout at most).
+struct TokenResponse {
+  std::string access_token;
+  long long expires_in = 0;  // seconds; 300 when the response does not say
+  std::string error;         // "" on success; names the HTTP status and the OAuth error
+};
+TokenResponse request_token(const ClientCredentialsSettings& settings, const std::string& grant);
+std::string form_encode(std::string_view s);
 
 // Keeps one access token fresh on its own thread: fetched at start, renewed at 80% of its
 // lifetime, retried every retry_interval on failure (the last token is kept until it expires).

@@ -12,6 +12,7 @@
 
 #include "audit/recorder.h"
 #include "auth/authenticator.h"
+#include "auth/token_exchange.h"
 #include "auth/upstream_credentials.h"
 
 #include "http/mcp_endpoint.h"
@@ -42,6 +43,44 @@ class UpstreamToken final : public upstream::Credentials {
   auth::ClientCredentialsToken token_;
 };
 
+// A session's credentials for an upstream with grant token_exchange: the token exchanged for
+// the session's client token (shared with the session, which renews it), cached by its digest.
+class ExchangedToken final : public upstream::Credentials {
+ public:
+  ExchangedToken(std::shared_ptr<auth::TokenExchange> exchange,
+                 std::shared_ptr<router::ClientToken> client)
+      : exchange_(std::move(exchange)), client_(std::move(client)) {}
+  std::optional<std::string> authorization(std::string& why_not) const override {
+    if (!usable(why_not)) return std::nullopt;
+    if (client_->token != digested_) {  // the client brought a newer token
+      digested_ = client_->token;
+      digest_ = auth::digest_token(digested_);
+    }
+    return exchange_->authorization(digest_, why_not);
+  }
+  void refresh(const std::string& rejected, std::function<void()> done) override {
+    std::string why_not;
+    if (!usable(why_not)) return done();
+    exchange_->request(client_->token, rejected, std::move(done));
+  }
+
+ private:
+  // A token is exchanged only while the client's own is valid.
+  bool usable(std::string& why_not) const {
+    if (!client_ || client_->token.empty())
+      why_not = "token exchange needs the client's bearer token, and this session has none";
+    else if (client_->expires <= std::chrono::system_clock::now())
+      why_not = "the client's access token expired: it is not exchanged any more";
+    else
+      return true;
+    return false;
+  }
+  std::shared_ptr<auth::TokenExchange> exchange_;
+  std::shared_ptr<router::ClientToken> client_;
+  mutable std::string digested_;
+  mutable auth::TokenDigest digest_{};
+};
+
 }  // namespace
 
 struct Gateway::Impl {
@@ -53,7 +92,8 @@ struct Gateway::Impl {
   asio::steady_timer ticker{io};
   asio::signal_set signals{io, SIGINT, SIGTERM};
   std::unique_ptr<auth::Authenticator> auth;
-  std::vector<std::shared_ptr<UpstreamToken>> upstream_tokens;  // auth.upstreams
+  std::vector<std::shared_ptr<UpstreamToken>> upstream_tokens;        // auth.upstreams
+  std::vector<std::shared_ptr<auth::TokenExchange>> token_exchanges;  // ... grant token_exchange
   std::unique_ptr<audit::Recorder> audit;
   audit::Settings audit_settings;
 
@@ -64,6 +104,14 @@ struct Gateway::Impl {
     for (auto& [name, cc] : auth::load_upstream_credentials(root["auth"], &config.servers)) {
       cc.http_timeout = auth_settings.http_timeout;
       cc.ca_file = auth_settings.tls_ca_file;
+      if (cc.token_exchange) {
+        auto exchange = std::make_shared<auth::TokenExchange>(std::move(cc));
+        token_exchanges.push_back(exchange);
+        ctx.session_credentials[name] = [exchange](const router::SessionInfo& info) {
+          return std::make_shared<ExchangedToken>(exchange, info.client_token);
+        };
+        continue;
+      }
       upstream_tokens.push_back(std::make_shared<UpstreamToken>(std::move(cc)));
       ctx.credentials[name] = upstream_tokens.back();
     }
@@ -220,6 +268,7 @@ int Gateway::run() {
   }
   d.auth->start();
   for (auto& t : d.upstream_tokens) t->token().start();
+  for (auto& x : d.token_exchanges) x->start();
   d.tick();
   d.signals.async_wait([&d](error_code ec, int sig) {
     if (ec) return;
@@ -234,6 +283,7 @@ int Gateway::run() {
   d.io.run();
   d.auth->stop();
   for (auto& t : d.upstream_tokens) t->token().stop();
+  for (auto& x : d.token_exchanges) x->stop();
   if (d.audit) {
     d.audit->shutdown();  // drains the queue into the sink or the spool
     auto st = d.audit->stats();

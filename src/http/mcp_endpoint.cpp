@@ -6,6 +6,8 @@
 #include <algorithm>
 #include <cctype>
 
+#include <strings.h>
+
 #include "audit/recorder.h"
 #include "auth/authenticator.h"
 #include "json/envelope.h"
@@ -51,6 +53,19 @@ Reply rpc_error(int status, int code, std::string_view message, std::string_view
   return Reply::json(status, mcp::error_response(id, code, message));
 }
 
+// Keeps the client's bearer token where the session's upstream credentials find it (token
+// exchange). Only tokens the authenticator verified; API keys are not exchanged.
+void keep_client_token(const Request& req, std::shared_ptr<router::ClientToken>& kept) {
+  if (!req.identity || req.identity->scheme == "api_key") return;
+  std::string_view auth = req.authorization;
+  if (auth.size() <= 7 || strncasecmp(auth.data(), "Bearer ", 7) != 0) return;
+  std::string_view token = auth.substr(7);
+  if (!kept) kept = std::make_shared<router::ClientToken>();
+  if (kept->token == token) return;
+  kept->token = std::string(token);
+  kept->expires = req.identity->expires_at;
+}
+
 }  // namespace
 
 McpEndpoint::McpEndpoint(router::GatewayContext& ctx, std::string path)
@@ -84,6 +99,7 @@ std::shared_ptr<router::SessionRouter> McpEndpoint::create_session(const Request
   info.identity = req.identity;
   info.client_addr = req.client_addr;
   info.user_agent = std::string(req.user_agent);
+  if (!ctx_.session_credentials.empty()) keep_client_token(req, info.client_token);
   auto s = std::make_shared<router::SessionRouter>(ctx_, std::move(info));
   sessions_[s->id()] = s;
   return s;
@@ -169,6 +185,10 @@ std::shared_ptr<router::SessionRouter> McpEndpoint::session_for(Request& req, Re
         400, mcp::error::kInvalidRequest,
         "Bad Request: unsupported MCP-Protocol-Version: " + std::string(req.protocol_version));
     return nullptr;
+  }
+  if (it->second->info().client_token) {
+    auto kept = it->second->info().client_token;  // a newer token of the same subject
+    keep_client_token(req, kept);
   }
   it->second->touch();
   return it->second;

@@ -20,12 +20,22 @@ class Authenticator;
 
 namespace mcpgw::router {
 
+// The client's own bearer token, for RFC 8693 token exchange (auth.upstreams grant
+// token_exchange). Never logged, audited or forwarded. A later request of the session that
+// brings a newer token of the same subject replaces it.
+struct ClientToken {
+  std::string token;
+  std::chrono::system_clock::time_point expires{};
+};
+
 // Who a session belongs to and where it came from: the fields every event of the session shares.
 struct SessionInfo {
   std::string session_id;
   std::shared_ptr<const auth::Identity> identity;
   std::string client_addr;
   std::string user_agent;
+  // Shared with the session's upstream credentials; null without a bearer token.
+  std::shared_ptr<ClientToken> client_token = nullptr;
 };
 
 class CallLog {

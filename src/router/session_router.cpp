@@ -138,10 +138,14 @@ void SessionRouter::initialize(std::string_view message, const mcpgw::json::Enve
   };
   if (*remaining == 0) return finish();
   for (auto& server : ctx_.config.servers) {
-    auto creds = ctx_.credentials.find(server.name);
-    auto link =
-        std::make_shared<UpstreamLink>(ctx_.io, server, ctx_.shared[server.name], *this,
-                                       creds == ctx_.credentials.end() ? nullptr : creds->second);
+    std::shared_ptr<upstream::Credentials> credentials;
+    if (auto make = ctx_.session_credentials.find(server.name);
+        make != ctx_.session_credentials.end())
+      credentials = make->second(info_);
+    else if (auto creds = ctx_.credentials.find(server.name); creds != ctx_.credentials.end())
+      credentials = creds->second;
+    auto link = std::make_shared<UpstreamLink>(ctx_.io, server, ctx_.shared[server.name], *this,
+                                               std::move(credentials));
     links_.push_back(link);
     link->start(client_params_, [remaining, finish, name = server.name](bool ok) {
       if (!ok) spdlog::warn("upstream {}: not available for this session", name);

@@ -27,6 +27,9 @@ struct GatewayContext {
   std::map<std::string, std::shared_ptr<upstream::SharedServerState>> shared;
   // The gateway's own credentials per upstream server (auth.upstreams), if any.
   std::map<std::string, std::shared_ptr<upstream::Credentials>> credentials = {};
+  // Credentials made for each session (token exchange on behalf of its user), per server.
+  std::map<std::string, std::function<std::shared_ptr<upstream::Credentials>(const SessionInfo&)>>
+      session_credentials = {};
   audit::Recorder* audit = nullptr;     // null: no audit trail
   auth::Authenticator* auth = nullptr;  // null or disabled: no authentication
 };

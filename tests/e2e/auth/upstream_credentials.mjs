@@ -11,62 +11,14 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 
-import { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
-
-import { assertNoSanitizerReport } from '../lib/clients.mjs';
-import { writeTempConfig } from '../lib/config-yaml.mjs';
-import { gatewayBinary } from '../lib/gateway.mjs';
-import { freePort, waitForPort } from '../lib/ports.mjs';
+import { freePort } from '../lib/ports.mjs';
 import { ProcessGroup } from '../lib/processes.mjs';
 import { clientCredentialsToken, startIdp } from './idp.mjs';
 import { startProtectedUpstream } from './protected_upstream.mjs';
+import { claimsOf, connect, startGateway, tearDown, textOf } from './upstream_gateway.mjs';
 
 const TEST = { timeout: 60000 };
 const GATEWAY_CLIENT = { client_id: 'mcp-gateway-upstream', client_secret: 'gateway-secret' };
-
-async function connect(url, token) {
-  const client = new Client({ name: 'mcpgw-upstream-creds-e2e', version: '1.0.0' }, { capabilities: {} });
-  await client.connect(new StreamableHTTPClientTransport(new URL(url), {
-    requestInit: { headers: { Authorization: `Bearer ${token}` } },
-  }));
-  return client;
-}
-
-const textOf = (result) => result.content.filter((c) => c.type === 'text').map((c) => c.text).join('\n');
-const claimsOf = (authorization) => JSON.parse(Buffer.from(authorization.slice(7).split('.')[1], 'base64url'));
-
-// Starts the gateway on `port` with the upstream `remote` behind it, whose token comes from
-// `tokenEndpoint` (auth.upstreams.remote).
-async function startGateway(group, { port, idp, upstream, tokenEndpoint }) {
-  const resource = `http://127.0.0.1:${port}/mcp`;
-  const { file } = writeTempConfig({
-    listen: `127.0.0.1:${port}`,
-    log_level: 'debug',
-    servers: [{ name: 'remote', transport: 'http', url: upstream.url, connect_timeout: '10s' }],
-    auth: {
-      resource,
-      issuers: [{ issuer: idp.issuer }],
-      upstreams: {
-        remote: {
-          token_endpoint: tokenEndpoint,
-          client_id: GATEWAY_CLIENT.client_id,
-          client_secret: GATEWAY_CLIENT.client_secret,
-          client_auth: 'client_secret_basic', // oidc-provider's default for its clients
-          resource: upstream.url,
-          scope: 'tools:call',
-        },
-      },
-    },
-  });
-  const child = group.spawn('mcp-gateway', gatewayBinary(), ['run', '--config', file]);
-  try {
-    await waitForPort(port, { timeoutMs: 60000, child });
-  } catch (error) {
-    throw new Error(`${error.message}\n${child.output}`);
-  }
-  return { url: resource, resource, child };
-}
 
 describe('upstream credentials: the gateway presents its own token to a protected upstream', () => {
   const group = new ProcessGroup();
@@ -87,16 +39,14 @@ describe('upstream credentials: the gateway presents its own token to a protecte
     });
     const meta = await (await fetch(`${issuer}/.well-known/openid-configuration`)).json();
     idp.tokenEndpoint = meta.token_endpoint;
-    gateway = await startGateway(group, { port: gatewayPort, idp, upstream, tokenEndpoint: idp.tokenEndpoint });
+    gateway = await startGateway(group, {
+      port: gatewayPort, idp, upstream, tokenEndpoint: idp.tokenEndpoint, client: GATEWAY_CLIENT,
+    });
     clientToken = await clientCredentialsToken(issuer, gateway.resource);
   });
 
   after(async () => {
-    for (const c of clients) await c.close().catch(() => {});
-    await group.stopAll();
-    await upstream?.close();
-    idp?.server.close();
-    assertNoSanitizerReport(group);
+    await tearDown({ clients, group, upstream, idp });
   });
 
   it('calls a tool on the protected upstream with the token the gateway obtained', TEST, async () => {
@@ -158,7 +108,7 @@ describe('upstream credentials: the gateway presents its own token to a protecte
   it('fails calls with an error naming the reason when the token endpoint is down', TEST, async () => {
     const deadPort = await freePort();
     const down = await startGateway(group, {
-      port: downPort, idp, upstream, tokenEndpoint: `http://127.0.0.1:${deadPort}/token`,
+      port: downPort, idp, upstream, tokenEndpoint: `http://127.0.0.1:${deadPort}/token`, client: GATEWAY_CLIENT,
     });
     const token = await clientCredentialsToken(idp.issuer, down.resource);
     const before = upstream.requests.length;
