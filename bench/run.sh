@@ -326,6 +326,11 @@ print_report() {
       am=$(per_call_us "$(field "$a" gw_main_ticks)" "$(field "$a" requests)")
       awk -v c="$conns" -v g="$gc" -v a="$ac" -v gm="$gm" -v am="$am" -v t=$AUDIT_TARGET_US \
         -v s="$BENCH_AUDIT" 'BEGIN { d = a - g; printf "%s connections: auditing (%s) adds %.1f µs of gateway CPU per call (%.1f vs %.1f; <= %d: %s): %.1f on the event loop (%.1f vs %.1f), %.1f on other threads\n", c, s, d, a, g, t, (d <= t) ? "met" : "MISSED", am - gm, am, gm, d - (am - gm) }'
+      if [ -n "$PG_PID" ]; then
+        echo "$conns connections: the PostgreSQL server used" \
+          "$(per_call_us "$(field "$a" pg_ticks)" "$(field "$a" requests)") µs of CPU per audited call" \
+          "(its own processes, not counted above)"
+      fi
     fi
   done
   last=${CONNECTIONS##* }

@@ -182,6 +182,7 @@ void request_path_cost(const std::string& dir, int calls) {
   const void* stream = &stream_tag;
   double cpu = 0;
   const int chunk = 20000;
+  double proc0 = process_cpu_seconds(), main0 = thread_cpu_seconds();
   for (int done = 0; done < calls; done += chunk) {
     std::vector<std::string> requests, responses;
     for (int i = 0; i < chunk; ++i) {
@@ -213,10 +214,13 @@ void request_path_cost(const std::string& dir, int calls) {
     while (rec->stats().queued > 0) std::this_thread::sleep_for(std::chrono::milliseconds(5));
   }
   rec->shutdown();
+  // Everything but this thread: the writer parsing, redacting, hashing and storing the events.
+  double writer = (process_cpu_seconds() - proc0) - (thread_cpu_seconds() - main0);
   std::printf(
       "request path (CallLog begin/routed/end + record) on the event loop: %.2f us CPU per "
-      "tools/call (%d calls, %llu written)\n",
-      cpu / calls * 1e6, calls, static_cast<unsigned long long>(rec->stats().written));
+      "tools/call; its writer (sqlite): %.2f us CPU per event (%d calls, %llu written)\n",
+      cpu / calls * 1e6, writer / calls * 1e6, calls,
+      static_cast<unsigned long long>(rec->stats().written));
 }
 #endif
 

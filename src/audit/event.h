@@ -24,8 +24,12 @@ struct Event {
   std::string mcp_method;    // e.g. tools/call, resources/read
   std::string server;        // upstream server name
   std::string target;        // tool, resource or prompt name
-  nlohmann::json arguments;  // redacted by the recorder before it is queued
-  std::string decision;      // "allow" | "deny"
+  nlohmann::json arguments;  // redacted by the recorder before anything stores it
+  // Instead of `arguments`, for callers on a hot path: the arguments as the JSON text received.
+  // The recorder's writer thread parses, redacts and sanitizes it (the caller does not pay).
+  std::string arguments_source;
+  std::vector<std::string> redact_fields;  // set by record() with arguments_source
+  std::string decision;                    // "allow" | "deny"
   std::string reason;
   std::string policy_revision;
   int64_t upstream_latency_us = 0;

@@ -50,7 +50,10 @@ class QueueRecorder final : public Recorder {
 
   void record(Event e, const std::vector<std::string>& redact_fields) noexcept override {
     try {
-      redact(e.arguments, redact_fields);
+      if (e.arguments_source.empty())
+        redact(e.arguments, redact_fields);
+      else
+        e.redact_fields = redact_fields;  // the writer parses and redacts (prepare_arguments)
       sanitize(e);
       if (e.instance.empty()) e.instance = settings_.instance;
       int64_t now = now_us();
@@ -129,7 +132,10 @@ class QueueRecorder final : public Recorder {
         size_t end = std::min(batch.size(), i + settings_.batch_size);
         std::vector<Event> part(std::make_move_iterator(batch.begin() + i),
                                 std::make_move_iterator(batch.begin() + end));
-        for (auto& e : part) link(e, head_);
+        for (auto& e : part) {
+          prepare_arguments(e);
+          link(e, head_);
+        }
         persist(std::move(part));
       }
       if (stop) {
@@ -149,6 +155,22 @@ class QueueRecorder final : public Recorder {
       }
     }
     store_->close();
+  }
+
+  // Arguments the caller handed over as text: parsed, redacted and sanitized here, before the
+  // event is linked, spooled or stored.
+  static void prepare_arguments(Event& e) {
+    if (e.arguments_source.empty()) return;
+    try {
+      e.arguments = nlohmann::json::parse(e.arguments_source);
+    } catch (const std::exception&) {
+      e.arguments = std::string("(arguments not recorded: not valid JSON)");
+    }
+    e.arguments_source.clear();
+    e.arguments_source.shrink_to_fit();
+    redact(e.arguments, e.redact_fields);
+    e.redact_fields.clear();
+    sanitize_json(e.arguments);
   }
 
   // Where this instance's chain continues: the spool's tail if it holds anything (it is newer

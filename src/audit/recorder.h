@@ -45,7 +45,8 @@ class Recorder {
 
   // Redacts e.arguments (fields named in `redact_fields`, by key anywhere or by dotted path
   // from the root, and values that look like secrets), assigns id and time, and enqueues.
-  // Non-blocking, thread-safe, never throws.
+  // With e.arguments_source, the parsing and redaction happen on the writer thread instead,
+  // before the event reaches the spool or a sink. Non-blocking, thread-safe, never throws.
   virtual void record(Event e, const std::vector<std::string>& redact_fields = {}) noexcept = 0;
 
   // False when on_failure is fail_closed and nothing can be recorded at all (neither the sink

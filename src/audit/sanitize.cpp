@@ -29,6 +29,8 @@ size_t valid_sequence_length(const std::string& s, size_t i) {
   return n;
 }
 
+}  // namespace
+
 void sanitize_json(nlohmann::json& j) {
   if (j.is_string()) {
     sanitize_text(j.get_ref<std::string&>());
@@ -56,8 +58,6 @@ void sanitize_json(nlohmann::json& j) {
     for (auto& v : j) sanitize_json(v);
   }
 }
-
-}  // namespace
 
 bool sanitize_text(std::string& s) {
   size_t i = 0;

@@ -268,6 +268,8 @@ Envelope read_envelope(std::string_view t) {
         take(e.request_id, v, "params.requestId");
       else if (key_is(t, k, "ref"))
         take(e.ref, v, "params.ref");
+      else if (key_is(t, k, "arguments"))
+        take(e.arguments, v, "params.arguments");
     });
     if (meta.present() && t[meta.pos] == '{') {
       Span meta_token;

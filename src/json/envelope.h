@@ -33,6 +33,7 @@ struct Envelope {
   Span progress_token;  // params._meta.progressToken (requests) or params.progressToken (progress)
   Span request_id;      // params.requestId (notifications/cancelled)
   Span ref;             // params.ref (completion/complete)
+  Span arguments;       // params.arguments (tools/call, prompts/get): what the audit records
   std::string invalid_reason;  // why kind == Invalid
 
   // The method name without quotes (method names never need escapes in MCP; an escaped one
@@ -44,8 +45,8 @@ struct Envelope {
 
 // Result of reading a whole HTTP body: one message, or a batch of them.
 struct Parsed {
-  bool ok = false;             // false: malformed JSON (-32700)
-  std::string error;           // why, when !ok
+  bool ok = false;    // false: malformed JSON (-32700)
+  std::string error;  // why, when !ok
   bool batch = false;
   std::vector<Span> elements;  // the top-level value, or each batch element
 };

@@ -26,24 +26,43 @@ void fill_identity(audit::Event& e, const SessionInfo& info) {
 void CallLog::begin(const void* stream, std::string_view message, const json::Envelope& env) {
   if (!recorder_) return;
   Open call;
+  call.stream = stream;
+  call.id = std::string(env.id.in(message));
   call.started = std::chrono::steady_clock::now();
   call.method = std::string(env.method_name(message));
-  std::string decoded;
-  if (env.name.present() && json::decode_string(env.name.in(message), decoded)) call.target = decoded;
-  else if (env.uri.present() && json::decode_string(env.uri.in(message), decoded)) call.target = decoded;
-  if (env.params.present()) call.arguments = std::string(env.params.in(message));
-  open_[{stream, std::string(env.id.in(message))}] = std::move(call);
+  if (env.name.present())
+    json::decode_string(env.name.in(message), call.target);
+  else if (env.uri.present())
+    json::decode_string(env.uri.in(message), call.target);
+  // tools/call and prompts/get carry the caller's input in params.arguments; other methods'
+  // params are recorded whole. Kept as text: the recorder's writer parses and redacts it.
+  if (env.arguments.present())
+    call.arguments = std::string(env.arguments.in(message));
+  else if (env.params.present())
+    call.arguments = std::string(env.params.in(message));
+  if (auto it = find(stream, call.id); it != open_.end())
+    *it = std::move(call);
+  else
+    open_.push_back(std::move(call));
+}
+
+std::vector<CallLog::Open>::iterator CallLog::find(const void* stream, std::string_view id_json) {
+  for (auto it = open_.end(); it != open_.begin();) {
+    --it;
+    if (it->stream == stream && it->id == id_json) return it;
+  }
+  return open_.end();
 }
 
 void CallLog::routed(const void* stream, std::string_view id_json, std::string_view server) {
-  auto it = open_.find({stream, std::string(id_json)});
-  if (it != open_.end()) it->second.server = std::string(server);
+  auto it = find(stream, id_json);
+  if (it != open_.end()) it->server = std::string(server);
 }
 
 void CallLog::end(const void* stream, std::string_view response) {
   if (!recorder_ || open_.empty()) return;
   auto env = json::read_envelope(response);
-  auto it = open_.find({stream, std::string(env.id.in(response))});
+  auto it = find(stream, env.id.in(response));
   if (it == open_.end()) return;
   std::optional<int64_t> code;
   std::string outcome = "success", reason = "allowed";
@@ -51,19 +70,20 @@ void CallLog::end(const void* stream, std::string_view response) {
     outcome = "error";
     try {
       auto err = nlohmann::json::parse(env.error.in(response));
-      if (err.contains("code") && err["code"].is_number_integer()) code = err["code"].get<int64_t>();
+      if (err.contains("code") && err["code"].is_number_integer())
+        code = err["code"].get<int64_t>();
       if (err.contains("message") && err["message"].is_string()) reason = err["message"];
     } catch (const std::exception&) {
     }
   }
-  write(it->second, outcome, code, static_cast<int64_t>(response.size()), reason);
+  write(*it, outcome, code, static_cast<int64_t>(response.size()), reason);
   open_.erase(it);
 }
 
 void CallLog::abandon(const void* stream) {
   for (auto it = open_.begin(); it != open_.end();) {
-    if (it->first.first == stream) {
-      write(it->second, "error", -32800, 0, "cancelled: the client went away or cancelled");
+    if (it->stream == stream) {
+      write(*it, "error", -32800, 0, "cancelled: the client went away or cancelled");
       it = open_.erase(it);
     } else {
       ++it;
@@ -73,29 +93,22 @@ void CallLog::abandon(const void* stream) {
 
 void CallLog::cancelled(std::string_view id_json) {
   for (auto it = open_.begin(); it != open_.end(); ++it) {
-    if (it->first.second == id_json) {
-      write(it->second, "error", -32800, 0, "cancelled by the client");
+    if (it->id == id_json) {
+      write(*it, "error", -32800, 0, "cancelled by the client");
       open_.erase(it);
       return;
     }
   }
 }
 
-void CallLog::write(const Open& call, const std::string& outcome, std::optional<int64_t> code,
+void CallLog::write(Open& call, const std::string& outcome, std::optional<int64_t> code,
                     int64_t bytes, const std::string& reason) {
   audit::Event e;
   fill_identity(e, info_);
-  e.mcp_method = call.method;
-  e.server = call.server;
-  e.target = call.target;
-  if (!call.arguments.empty()) {
-    try {
-      auto params = nlohmann::json::parse(call.arguments);
-      // tools/call and prompts/get carry the caller's input in params.arguments.
-      e.arguments = params.contains("arguments") ? params["arguments"] : params;
-    } catch (const std::exception&) {
-    }
-  }
+  e.mcp_method = std::move(call.method);
+  e.server = std::move(call.server);
+  e.target = std::move(call.target);
+  e.arguments_source = std::move(call.arguments);
   e.decision = "allow";
   e.reason = reason;
   e.upstream_latency_us = std::chrono::duration_cast<std::chrono::microseconds>(

@@ -2,9 +2,8 @@
 // known (the response passes through the client's stream) or when it is abandoned.
 #pragma once
 #include <chrono>
-#include <map>
-#include <optional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -16,7 +15,7 @@ class Recorder;
 namespace mcpgw::auth {
 struct Identity;
 class Authenticator;
-}
+}  // namespace mcpgw::auth
 
 namespace mcpgw::router {
 
@@ -56,14 +55,19 @@ class CallLog {
 
  private:
   struct Open {
+    const void* stream;
+    std::string id;  // JSON text of the client's request id
     std::chrono::steady_clock::time_point started;
     std::string method, server, target, arguments;
   };
-  void write(const Open& call, const std::string& outcome, std::optional<int64_t> code,
-             int64_t bytes, const std::string& reason);
+  std::vector<Open>::iterator find(const void* stream, std::string_view id_json);
+  void write(Open& call, const std::string& outcome, std::optional<int64_t> code, int64_t bytes,
+             const std::string& reason);
   audit::Recorder* recorder_;
   const SessionInfo& info_;
-  std::map<std::pair<const void*, std::string>, Open> open_;
+  // Requests in flight: a handful per session, so a vector searched from the back (the newest
+  // is answered first most often) costs less than a map's node per call.
+  std::vector<Open> open_;
 };
 
 // Records a request the gateway refused before any session handled it (bad token, missing

@@ -1,9 +1,11 @@
 // The recorder with the local sinks (SQLite, JSON lines): draining, failure modes, verify,
 // query and prune, and the CLI on top.
 #include <gtest/gtest.h>
+
 #include <signal.h>
 #include <sqlite3.h>
 #include <sys/resource.h>
+#include <map>
 
 #include <filesystem>
 #include <fstream>
@@ -270,6 +272,34 @@ TEST(LocalRecorder, JsonlSinkWritesLinesThatVerify) {
   auto denied = store->query(f);
   ASSERT_EQ(denied.size(), 1u);
   EXPECT_EQ(denied[0].trace_id, "t-3");
+}
+
+// The gateway hands arguments over as the JSON text it received; the writer parses them.
+TEST(LocalRecorder, ArgumentsGivenAsTextAreStoredParsedAndVerify) {
+  TempDir tmp;
+  Settings s = sqlite_settings(tmp);
+  auto rec = Recorder::create(s);
+  Event good = test::sample_event(1);
+  good.arguments = nullptr;
+  good.arguments_source = R"({"message":"hi","n":[1,2,{"deep":true}]})";
+  rec->record(std::move(good));
+  Event bad = test::sample_event(2);
+  bad.arguments = nullptr;
+  bad.arguments_source = R"({"message":)";  // cut short: not JSON
+  rec->record(std::move(bad));
+  rec->shutdown();
+  EXPECT_EQ(rec->stats().written, 2u);
+  auto store = make_sqlite_store(s.path);
+  auto events = store->query(QueryFilter{});
+  ASSERT_EQ(events.size(), 2u);
+  std::map<std::string, nlohmann::json> by_trace;
+  for (const auto& e : events) {
+    EXPECT_TRUE(e.arguments_source.empty());
+    by_trace[e.trace_id] = e.arguments;
+  }
+  EXPECT_EQ(by_trace["t-1"], nlohmann::json::parse(R"({"message":"hi","n":[1,2,{"deep":true}]})"));
+  EXPECT_EQ(by_trace["t-2"], "(arguments not recorded: not valid JSON)");
+  EXPECT_FALSE(verify_chains(*store).at(0).problem);
 }
 
 TEST(LocalRecorder, JsonlFollowsLogRotation) {

@@ -167,6 +167,7 @@ TEST(ReadEnvelope, RequestWithObjectParams) {
   EXPECT_EQ(e.method.in(t), "\"tools/call\"");
   EXPECT_EQ(e.method_name(t), "tools/call");
   EXPECT_EQ(e.name.in(t), "\"srv__echo\"");  // not the nested arguments.name
+  EXPECT_EQ(e.arguments.in(t), R"({"name":"inner"})");
   EXPECT_EQ(e.progress_token.in(t), "\"pt-1\"");
   EXPECT_EQ(e.params.in(t).front(), '{');
   EXPECT_EQ(e.params.in(t).back(), '}');
@@ -355,11 +356,11 @@ TEST(ReadEnvelope, DuplicateRoutedParamsAreRefused) {
 
 TEST(ReadEnvelope, SpansAreInsideTheText) {
   std::string t =
-      R"(  {"jsonrpc":"2.0","id":"q","method":"x","params":{"name":"n","uri":"u","progressToken":"p","requestId":3,"ref":{}}}  )";
+      R"(  {"jsonrpc":"2.0","id":"q","method":"x","params":{"name":"n","uri":"u","progressToken":"p","requestId":3,"ref":{},"arguments":[]}}  )";
   auto e = env(t);
   ASSERT_EQ(e.kind, MessageKind::Request) << e.invalid_reason;
   for (Span s : {e.jsonrpc, e.id, e.method, e.params, e.name, e.uri, e.progress_token, e.request_id,
-                 e.ref}) {
+                 e.ref, e.arguments}) {
     EXPECT_TRUE(s.present());
     EXPECT_LE(s.pos + s.len, t.size());
   }
