@@ -10,7 +10,7 @@ if [ "$(id -u)" != 0 ]; then SUDO="sudo"; fi
 DEB_PACKAGES=(
   build-essential cmake ninja-build ccache pkg-config git curl ca-certificates
   libboost-dev libboost-system-dev libboost-program-options-dev
-  libssl-dev libyaml-cpp-dev libspdlog-dev libfmt-dev libcli11-dev
+  libssl-dev openssl libyaml-cpp-dev libspdlog-dev libfmt-dev libcli11-dev
   nlohmann-json3-dev libsqlite3-dev sqlite3 libpq-dev postgresql libre2-dev
   libgtest-dev libgmock-dev googletest
   clang libclang-rt-14-dev libfuzzer-14-dev clang-format

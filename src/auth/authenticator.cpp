@@ -223,7 +223,10 @@ void Engine::authenticate(std::string_view header, Done done) {
     return;
   }
   if (token.empty()) {
-    done(deny(settings_, 401, "invalid_request", "empty bearer token", settings_.required_scopes));
+    // Credentials that do not parse (b64token is 1*char): a malformed request, 400 in RFC 6750
+    // §3.1 and in the MCP authorization spec's error table. The challenge still points at the
+    // metadata (RFC 6750 §3: MAY accompany other statuses).
+    done(deny(settings_, 400, "invalid_request", "empty bearer token", settings_.required_scopes));
     return;
   }
   // Checked before hashing or parsing, so an oversized token costs nothing.

@@ -36,7 +36,7 @@ struct Identity {
 struct Outcome {
   bool ok = false;
   std::shared_ptr<const Identity> identity;
-  int http_status = 0;           // 401 or 403 when !ok
+  int http_status = 0;           // 400, 401 or 403 when !ok
   std::string www_authenticate;  // full header value
   std::string error;   // invalid_token, insufficient_scope, invalid_request ("" if no token)
   std::string reason;  // human readable, for log and audit; never contains the token

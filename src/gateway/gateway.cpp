@@ -12,6 +12,7 @@
 
 #include "audit/recorder.h"
 #include "auth/authenticator.h"
+#include "auth/challenge.h"
 #include "auth/token_exchange.h"
 #include "auth/upstream_credentials.h"
 
@@ -96,11 +97,19 @@ struct Gateway::Impl {
   std::vector<std::shared_ptr<auth::TokenExchange>> token_exchanges;  // ... grant token_exchange
   std::unique_ptr<audit::Recorder> audit;
   audit::Settings audit_settings;
+  // A 431 whose Authorization field alone is over auth.max_token_bytes: the token is refused
+  // with this challenge (see on_refused).
+  std::size_t max_token_bytes = 0;
+  std::string token_too_large_challenge;
 
   explicit Impl(config::Config c) : config(std::move(c)) {
     const YAML::Node& root = *config.raw;
     // Each module reads and validates its own section (errors name key and line).
     auto auth_settings = auth::load_config(root);
+    max_token_bytes = auth_settings.max_token_bytes;
+    token_too_large_challenge = auth::deny(auth_settings, 431, "invalid_token", "token too large",
+                                           auth_settings.required_scopes)
+                                    .www_authenticate;
     for (auto& [name, cc] : auth::load_upstream_credentials(root["auth"], &config.servers)) {
       cc.http_timeout = auth_settings.http_timeout;
       cc.ca_file = auth_settings.tls_ca_file;
@@ -165,15 +174,41 @@ struct Gateway::Impl {
     });
   }
 
+  // A request the HTTP server refused by itself (431, 413, 400): a deny record, and for a 431 at
+  // the MCP endpoint whose Authorization field is over max_token_bytes, the invalid_token
+  // challenge (the status stays 431: see docs/authentication.md).
+  void on_refused(const http::McpEndpoint& mcp, const http::Refusal& f, http::Reply& reply) {
+    std::string reason = f.reason;
+    std::string_view path = f.target.substr(0, f.target.find('?'));
+    if (f.status == 431 && auth->enabled() && f.authorization_bytes > max_token_bytes &&
+        mcp.owns_path(path)) {
+      reply.headers.emplace_back("WWW-Authenticate", token_too_large_challenge);
+      reason = "token too large (" + reason + ")";
+    }
+    router::SessionInfo info{"", nullptr, f.client_addr, std::string(f.user_agent)};
+    router::record_denial(audit.get(), info, "", "", reason);
+    spdlog::info("refused a request from {}: {} {}", f.client_addr, f.status, reason);
+  }
+
+  // A refusal at the admin endpoint: a deny record naming the caller when it was verified.
+  void deny_admin(const http::Request& req, std::shared_ptr<const auth::Identity> identity,
+                  const std::string& reason) {
+    router::SessionInfo info{"", std::move(identity), req.client_addr, std::string(req.user_agent)};
+    router::record_denial(audit.get(), info, "", "/admin/audit", reason);
+  }
+
   // GET /admin/audit?subject=&server=&tool=&decision=&since=&until=&limit= : JSON lines, for
   // the admin role only. The query runs on its own thread; the reply comes back to the loop.
   void handle_admin_audit(http::Request& req, std::function<void(http::Reply)> done) {
     if (!audit) return done(http::Reply::json(404, R"({"error":"no audit trail configured"})"));
-    if (!auth->enabled())
+    if (!auth->enabled()) {
+      deny_admin(req, nullptr, "the admin endpoint needs authentication to be configured");
       return done(http::Reply::json(
           403, R"({"error":"the admin endpoint needs authentication to be configured"})"));
+    }
     auth->authenticate(req.authorization, [this, &req, done](auth::Outcome o) {
       if (!o.ok) {
+        deny_admin(req, nullptr, o.reason);
         http::Reply r = http::Reply::json(
             o.http_status ? o.http_status : 401,
             nlohmann::json{{"error", o.error}, {"error_description", o.reason}}.dump());
@@ -182,9 +217,11 @@ struct Gateway::Impl {
         return done(std::move(r));
       }
       auto& roles = o.identity->roles;
-      if (std::find(roles.begin(), roles.end(), "admin") == roles.end())
+      if (std::find(roles.begin(), roles.end(), "admin") == roles.end()) {
+        deny_admin(req, o.identity, "the admin role is required");
         return done(http::Reply::json(
             403, R"({"error":"forbidden","error_description":"the admin role is required"})"));
+      }
       audit::QueryFilter f;
       std::string bad;
       for (auto [key, value] : http::query_params(req.query())) {
@@ -257,6 +294,8 @@ int Gateway::run() {
           }
           done(d.handle(*mcp, req));
         });
+    server->on_refused(
+        [&d, mcp](const http::Refusal& f, http::Reply& reply) { d.on_refused(*mcp, f, reply); });
     server->start();
     std::string scheme = listen.tls_cert.empty() ? "http" : "https";
     std::string host =

@@ -113,6 +113,33 @@ std::string_view field(const bhttp::request<bhttp::string_body>& req, std::strin
                          : std::string_view(it->value().data(), it->value().size());
 }
 
+// A field in header bytes the parser did not get through (cut off at the header limit, or
+// malformed): its value, and whether its line ended within `raw`.
+struct RawField {
+  std::string_view value;
+  bool complete = false;
+};
+RawField raw_field(std::string_view raw, std::string_view name) {
+  size_t pos = 0;
+  while (pos < raw.size()) {
+    size_t eol = raw.find("\r\n", pos);
+    std::string_view line = raw.substr(pos, eol == std::string_view::npos ? eol : eol - pos);
+    if (line.empty()) break;  // the end of the header section
+    if (line.size() > name.size() && line[name.size()] == ':' &&
+        beast::iequals(beast::string_view(line.data(), name.size()),
+                       beast::string_view(name.data(), name.size()))) {
+      std::string_view v = line.substr(name.size() + 1);
+      while (!v.empty() && (v.front() == ' ' || v.front() == '\t')) v.remove_prefix(1);
+      bool complete = eol != std::string_view::npos;
+      while (complete && !v.empty() && (v.back() == ' ' || v.back() == '\t')) v.remove_suffix(1);
+      return {v, complete};
+    }
+    if (eol == std::string_view::npos) break;
+    pos = eol + 2;
+  }
+  return {};
+}
+
 // Completion shared between the handler's callback and the waiting coroutine.
 struct PendingReply {
   std::optional<Reply> reply;
@@ -133,6 +160,7 @@ struct Server::Impl {
   config::ListenConfig listen;
   config::LimitsConfig limits;
   Handler handler;
+  RefusalHook on_refused;
   tcp::acceptor acceptor;
   std::unique_ptr<asio::ssl::context> tls;
   bool stopping = false;
@@ -191,26 +219,30 @@ struct Server::Impl {
       beast::get_lowest_layer(stream).expires_after(limits.idle_timeout);
       co_await bhttp::async_read(stream, buffer, parser, MCPGW_EC(ec));
       if (ec == bhttp::error::body_limit) {
-        co_await write_simple(
-            stream,
+        co_await refuse(
+            stream, parser, buffer, peer, true,
             Reply::json(
                 413,
                 R"({"jsonrpc":"2.0","id":null,"error":{"code":-32600,"message":"request body is larger than )" +
                     std::to_string(limits.max_body_bytes) + R"( bytes"}})"),
-            true, ec);
+            "request body larger than " + std::to_string(limits.max_body_bytes) + " bytes", ec);
         break;
       }
       if (ec == bhttp::error::header_limit) {
-        co_await write_simple(stream, Reply::text(431, "request headers are too large\n"), true,
-                              ec);
+        co_await refuse(
+            stream, parser, buffer, peer, false,
+            Reply::text(431, "request headers are too large\n"),
+            "request headers larger than " + std::to_string(limits.max_header_bytes) + " bytes",
+            ec);
         break;
       }
       if (ec) {
         if (ec != bhttp::error::end_of_stream && ec != asio::error::eof &&
             ec != beast::error::timeout && ec != asio::error::connection_reset &&
             ec != asio::error::operation_aborted) {
-          co_await write_simple(
-              stream, Reply::text(400, "malformed HTTP request: " + ec.message() + "\n"), true, ec);
+          std::string why = "malformed HTTP request: " + ec.message();
+          co_await refuse(stream, parser, buffer, peer, parser.is_header_done(),
+                          Reply::text(400, why + "\n"), why, ec);
         }
         break;
       }
@@ -255,6 +287,44 @@ struct Server::Impl {
       if (ec || close) break;
     }
     beast::get_lowest_layer(stream).socket().shutdown(tcp::socket::shutdown_send, ec);
+  }
+
+  // Tells the refusal hook what is known of a request the server will not handle, then writes
+  // `reply` and leaves the connection to be closed (the rest of the request was not read).
+  // fields_parsed: the parser got through the whole header section, so the buffer holds no
+  // field lines (a Content-Length over the body limit stops Beast there without marking the
+  // header done).
+  template <class Stream>
+  asio::awaitable<void> refuse(Stream& stream, bhttp::request_parser<bhttp::string_body>& parser,
+                               const beast::flat_buffer& buffer, const std::string& peer,
+                               bool fields_parsed, Reply reply, std::string reason,
+                               error_code& ec) {
+    if (on_refused) {
+      Refusal f;
+      f.status = reply.status;
+      f.reason = std::move(reason);
+      f.client_addr = peer;
+      const auto& req = parser.get();
+      f.method = std::string_view(req.method_string().data(), req.method_string().size());
+      if (!f.method.empty()) f.target = std::string_view(req.target().data(), req.target().size());
+      // Fields the parser got through are in the message (and gone from the buffer); the
+      // rest, when it stopped inside the header section, are still raw bytes in the buffer.
+      f.user_agent = field(req, bhttp::field::user_agent);
+      f.authorization_bytes = field(req, bhttp::field::authorization).size();
+      if (!fields_parsed) {
+        std::string_view raw(static_cast<const char*>(buffer.data().data()), buffer.data().size());
+        auto ua = raw_field(raw, "User-Agent");
+        if (f.user_agent.empty() && ua.complete) f.user_agent = ua.value;
+        if (f.authorization_bytes == 0)
+          f.authorization_bytes = raw_field(raw, "Authorization").value.size();
+      }
+      try {
+        on_refused(f, reply);
+      } catch (const std::exception& e) {
+        spdlog::error("refusal hook: {}", e.what());
+      }
+    }
+    co_await write_simple(stream, reply, true, ec);
   }
 
   template <class Stream>
@@ -409,6 +479,10 @@ void Server::start() {
     if (ec) throw std::runtime_error("listen: TLS certificate or key: " + ec.message());
   }
   asio::co_spawn(impl_->io, impl_->accept_loop(), asio::detached);
+}
+
+void Server::on_refused(RefusalHook hook) {
+  impl_->on_refused = std::move(hook);
 }
 
 void Server::stop() {

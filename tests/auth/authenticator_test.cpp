@@ -125,7 +125,7 @@ TEST_F(AuthenticatorTest, SchemeIsCaseInsensitiveAndEmptyBearerIsInvalidRequest)
   auto auth = make(yaml());
   EXPECT_TRUE(run(*auth, "bearer " + rsa_.mint(claims())).outcome.ok);
   auto r = run(*auth, "Bearer ");
-  EXPECT_EQ(r.outcome.http_status, 401);
+  EXPECT_EQ(r.outcome.http_status, 400);  // RFC 6750 §3.1: invalid_request is a 400
   EXPECT_EQ(r.outcome.error, "invalid_request");
   EXPECT_EQ(r.outcome.reason, "empty bearer token");
 }

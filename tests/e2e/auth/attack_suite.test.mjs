@@ -4,6 +4,9 @@
 // unverified token appears as the caller's identity. Valid RS256, ES256 and EdDSA tokens are
 // allowed and audited as allow. The JWKS outage: cached keys keep working; a gateway that never
 // got keys refuses every token (401 invalid_token, see docs/authentication.md) and audits it.
+// What the HTTP layer refuses before authentication (431 headers too large, 413 body too large,
+// 400 malformed HTTP) is audited too, and a token too large for the header limit gets the
+// invalid_token challenge on its 431. Refusals at GET /admin/audit are audited.
 // JWKS over https from a private CA (openssl command): trusted through auth.tls_ca_file, or not
 // (fail closed, OpenSSL's verdict in the log).
 //
@@ -25,7 +28,8 @@ import { ProcessGroup } from '../lib/processes.mjs';
 import { initializeBody, jsonRpcResponse, mcpHeaders, rawRequest } from '../lib/raw-http.mjs';
 import { conformanceStdioServer } from '../lib/upstreams.mjs';
 import {
-  hs256WithPublicKey, makeKey, makeTestCa, mint, readAudit, signingInput, startGatewayFor, startJwksServer, waitForOutput,
+  hs256WithPublicKey, makeKey, makeTestCa, mint, rawExchange, readAudit, signingInput, startGatewayFor, startJwksServer,
+  waitForOutput,
 } from './attack_suite_lib.mjs';
 
 const TEST = { timeout: 30000 };
@@ -332,18 +336,106 @@ describe('auth attack suite through the gateway binary', () => {
       { forged: ['big'] });
   }));
 
-  it('a 100 KB token: 431 from the HTTP layer before authentication, and the gateway lives on', TEST,
+  it('a 100 KB token: 431 with the invalid_token challenge, audited, and the gateway lives on', TEST,
     withReport(async () => {
       const token = mint(rsa, c('huge'));
-      const response = await post(gateway.url, token + 'A'.repeat(100 * 1024 - token.length));
-      const records = await trail.mark();
+      const userAgent = `attack-${++cases}`;
+      const { response, record } = await trail.one(() => post(gateway.url, token + 'A'.repeat(100 * 1024 - token.length), { userAgent }));
+      // Refused while its headers are read (limits.max_header, 16 KB), before it has a body: the
+      // status stays 431 and the challenge says why the token cannot be used (docs/authentication.md).
       assert.equal(response.status, 431);
-      assert.equal(response.headers['www-authenticate'], undefined);
-      // The request is refused while its headers are read, before it has a method or a token:
-      // nothing is audited (see the report in docs/authentication.md).
-      assert.deepEqual(records, []);
+      assert.equal(response.headers['www-authenticate'],
+        `Bearer resource_metadata="${gateway.metadataUrl}", scope="tools:read", error="invalid_token", ` +
+        'error_description="token too large"');
+      assertUnauthenticatedDenial(record, {
+        reason: 'token too large (request headers larger than 16384 bytes)', userAgent, method: '',
+      });
       await allowed(mint(ec, c('after-huge')), 'after-huge');
     }));
+
+  it('other headers over the limit: 431 without a challenge (the token was never read whole), audited', TEST,
+    withReport(async () => {
+      const userAgent = `attack-${++cases}`;
+      const { response, record } = await trail.one(() => rawRequest(gateway.url, {
+        headers: mcpHeaders({ extra: { 'User-Agent': userAgent, Authorization: `Bearer ${mint(ec, c('padded'))}`, 'X-Padding': 'x'.repeat(20 * 1024) } }),
+        body: initializeBody(),
+      }));
+      assert.equal(response.status, 431);
+      assert.equal(response.headers['www-authenticate'], undefined);
+      assertUnauthenticatedDenial(record, { reason: 'request headers larger than 16384 bytes', userAgent, method: '' });
+    }));
+
+  it('a body over limits.max_body: 413 before authentication, audited', TEST, withReport(async () => {
+    const userAgent = `attack-${++cases}`;
+    // The declared length is enough: the gateway answers after the headers.
+    const { response, record } = await trail.one(() => rawRequest(gateway.url, {
+      headers: mcpHeaders({ extra: { 'User-Agent': userAgent, 'Content-Length': String(5 * 1024 * 1024) } }),
+      body: '{}',
+    }));
+    assert.equal(response.status, 413, response.body);
+    assert.equal(response.headers['www-authenticate'], undefined);
+    assertUnauthenticatedDenial(record, { reason: 'request body larger than 4194304 bytes', userAgent, method: '' });
+  }));
+
+  it('malformed HTTP: 400 before authentication, audited', TEST, withReport(async () => {
+    const userAgent = `attack-${++cases}`;
+    const host = new URL(gateway.origin).host;
+    const { response, record } = await trail.one(() => rawExchange(gateway.origin,
+      `POST /mcp HTTP/1.1\r\nHost: ${host}\r\nUser-Agent: ${userAgent}\r\nBad Field: x\r\n\r\n`));
+    assert.match(response, /^HTTP\/1\.1 400 Bad Request\r\n/);
+    assertUnauthenticatedDenial(record, { reason: 'malformed HTTP request: bad field', userAgent, method: '' });
+  }));
+
+  it('Bearer with an empty token: 400 invalid_request (RFC 6750 §3.1, MCP authorization), audited', TEST,
+    withReport(async () => {
+      const userAgent = `attack-${++cases}`;
+      const { response, record } = await trail.one(() => rawRequest(gateway.url, {
+        headers: mcpHeaders({ extra: { 'User-Agent': userAgent, Authorization: 'Bearer ' } }),
+        body: initializeBody(),
+      }));
+      assert.equal(response.status, 400, response.body);
+      assert.equal(response.headers['www-authenticate'],
+        `Bearer resource_metadata="${gateway.metadataUrl}", scope="tools:read", error="invalid_request", ` +
+        'error_description="empty bearer token"');
+      assert.deepEqual(JSON.parse(response.body), { error: 'invalid_request', error_description: 'empty bearer token' });
+      assertUnauthenticatedDenial(record, { reason: 'empty bearer token', userAgent });
+    }));
+
+  it('refusals at GET /admin/audit are audited, with the subject once it is verified', TEST, withReport(async () => {
+    const get = (userAgent, token) => rawRequest(`${gateway.origin}/admin/audit?limit=1`, {
+      method: 'GET', headers: { 'User-Agent': userAgent, ...(token ? { Authorization: `Bearer ${token}` } : {}) },
+    });
+    const assertAdminDenial = (record, { reason, userAgent, subject = '', roles = [] }) => {
+      assert.equal(record.decision, 'deny');
+      assert.equal(record.outcome, 'denied');
+      assert.equal(record.reason, reason);
+      assert.equal(record.subject, subject);
+      assert.deepEqual(record.roles, roles);
+      assert.equal(record.client_addr, '127.0.0.1');
+      assert.equal(record.user_agent, userAgent);
+      assert.equal(record.mcp_method, '');
+      assert.equal(record.target, '/admin/audit');
+    };
+
+    let userAgent = `admin-${++cases}`;
+    let { response, record } = await trail.one(() => get(userAgent));
+    assert.equal(response.status, 401);
+    assert.equal(response.headers['www-authenticate'], `Bearer resource_metadata="${gateway.metadataUrl}", scope="tools:read"`);
+    assertAdminDenial(record, { reason: 'no access token', userAgent });
+
+    userAgent = `admin-${++cases}`;
+    ({ response, record } = await trail.one(() => get(userAgent, mint(makeKey('RS256', 'rsa-1'), c('forged-admin', { roles: ['admin'] })))));
+    assert.equal(response.status, 401);
+    assert.match(response.headers['www-authenticate'], /error="invalid_token", error_description="signature verification failed"$/);
+    assertAdminDenial(record, { reason: 'signature verification failed', userAgent });
+    assert.ok(!JSON.stringify(record).includes('forged-admin'));
+
+    userAgent = `admin-${++cases}`;
+    ({ response, record } = await trail.one(() => get(userAgent, mint(rsa, c('plain-user')))));
+    assert.equal(response.status, 403);
+    assert.deepEqual(JSON.parse(response.body), { error: 'forbidden', error_description: 'the admin role is required' });
+    assertAdminDenial(record, { reason: 'the admin role is required', userAgent, subject: 'plain-user', roles: ['user'] });
+  }));
 
   it('refuses a header limit above 64KB at configuration time', TEST, withReport(async () => {
     // Larger header fields than 64 KB ended the process inside the HTTP parser.

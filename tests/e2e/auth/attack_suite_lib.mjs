@@ -7,6 +7,7 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import http from 'node:http';
 import https from 'node:https';
+import net from 'node:net';
 import path from 'node:path';
 
 import { writeTempConfig } from '../lib/config-yaml.mjs';
@@ -118,6 +119,24 @@ export async function startGatewayFor(group, name, configFor) {
     metadataUrl: `http://127.0.0.1:${port}/.well-known/oauth-protected-resource/mcp`,
     child,
   };
+}
+
+// Writes `text` as is on a new connection to `origin` and resolves with everything the server
+// sent until it closed (for requests node:http will not send, e.g. malformed ones).
+export function rawExchange(origin, text, timeoutMs = 10000) {
+  const { hostname, port } = new URL(origin);
+  return new Promise((resolve, reject) => {
+    let received = '';
+    const socket = net.connect(Number(port), hostname, () => socket.end(text));
+    const timer = setTimeout(() => {
+      socket.destroy();
+      reject(new Error(`${origin}: the server did not close within ${timeoutMs} ms; got ${JSON.stringify(received)}`));
+    }, timeoutMs);
+    socket.setEncoding('latin1');
+    socket.on('data', (chunk) => { received += chunk; });
+    socket.on('close', () => { clearTimeout(timer); resolve(received); });
+    socket.on('error', () => {}); // a reset after the reply: 'close' follows with what arrived
+  });
 }
 
 // Resolves when `child` has printed a line matching `pattern`; rejects after timeoutMs.
