@@ -8,37 +8,13 @@ namespace mcpgw::audit {
 
 namespace {
 
-// A JSON string literal: runs of plain characters are appended at once, quotes, backslashes and
-// control characters escaped.
-void append_string(std::string& out, const std::string& s) {
-  static const char* hex = "0123456789abcdef";
-  out.push_back('"');
-  size_t run = 0;
-  for (size_t i = 0; i < s.size(); ++i) {
-    unsigned char u = static_cast<unsigned char>(s[i]);
-    if (u >= 0x20 && u != '"' && u != '\\') continue;
-    out.append(s, run, i - run);
-    run = i + 1;
-    if (u == '"' || u == '\\') {
-      out.push_back('\\');
-      out.push_back(static_cast<char>(u));
-    } else {
-      out += "\\u00";
-      out.push_back(hex[u >> 4]);
-      out.push_back(hex[u & 0x0f]);
-    }
-  }
-  out.append(s, run, std::string::npos);
-  out.push_back('"');
-}
-
 // Written by hand rather than through nlohmann::json: the writer hashes every event, and
 // building a JSON array would copy every field first.
 std::string canonical_with(const Event& e, const std::string& arguments_text) {
   std::string out;
   out.reserve(512);
   auto str = [&](const std::string& s) {
-    append_string(out, s);
+    append_json_string(out, s);
     out.push_back(',');
   };
   auto num = [&](int64_t v) {
@@ -55,7 +31,7 @@ std::string canonical_with(const Event& e, const std::string& arguments_text) {
   out.push_back('[');
   for (size_t i = 0; i < e.roles.size(); ++i) {
     if (i) out.push_back(',');
-    append_string(out, e.roles[i]);
+    append_json_string(out, e.roles[i]);
   }
   out += "],";
   out += arguments_text;
@@ -76,7 +52,7 @@ std::string canonical_with(const Event& e, const std::string& arguments_text) {
     out += "null,";
   num(e.response_bytes);
   str(e.trace_id);
-  append_string(out, e.prev_hash);
+  append_json_string(out, e.prev_hash);
   out.push_back(']');
   return out;
 }

@@ -51,13 +51,90 @@ std::string format_time(int64_t time_us) {
   return out;
 }
 
+void append_json_string(std::string& out, std::string_view s) {
+  static const char* hex = "0123456789abcdef";
+  out.push_back('"');
+  size_t run = 0;  // start of the plain characters not yet copied
+  for (size_t i = 0; i < s.size(); ++i) {
+    unsigned char u = static_cast<unsigned char>(s[i]);
+    if (u >= 0x20 && u != '"' && u != '\\') continue;
+    out.append(s.substr(run, i - run));
+    run = i + 1;
+    if (u == '"' || u == '\\') {
+      out.push_back('\\');
+      out.push_back(static_cast<char>(u));
+    } else {
+      out += "\\u00";
+      out.push_back(hex[u >> 4]);
+      out.push_back(hex[u & 0x0f]);
+    }
+  }
+  out.append(s.substr(run));
+  out.push_back('"');
+}
+
+std::string to_json_line(const Event& e) {
+  std::string out;
+  out.reserve(768);
+  bool first = true;
+  auto key = [&](const char* k) {
+    out += first ? "{\"" : ",\"";
+    first = false;
+    out += k;
+    out += "\":";
+  };
+  auto str = [&](const char* k, const std::string& v) {
+    key(k);
+    append_json_string(out, v);
+  };
+  auto num = [&](const char* k, int64_t v) {
+    key(k);
+    out += std::to_string(v);
+  };
+  // Keys in sorted order, as nlohmann::json (a std::map) prints to_json(e).
+  key("arguments");
+  out += arguments_json(e);
+  str("client_addr", e.client_addr);
+  str("decision", e.decision);
+  key("error_code");
+  out += e.error_code ? std::to_string(*e.error_code) : "null";
+  str("hash", e.hash);
+  str("id", e.id);
+  str("instance", e.instance);
+  str("mcp_method", e.mcp_method);
+  str("outcome", e.outcome);
+  str("policy_revision", e.policy_revision);
+  str("prev_hash", e.prev_hash);
+  str("reason", e.reason);
+  num("response_bytes", e.response_bytes);
+  key("roles");
+  out += roles_json(e);
+  num("seq", e.seq);
+  str("server", e.server);
+  str("session_id", e.session_id);
+  str("subject", e.subject);
+  str("target", e.target);
+  str("time", format_time(e.time_us));
+  str("trace_id", e.trace_id);
+  num("upstream_latency_us", e.upstream_latency_us);
+  str("user_agent", e.user_agent);
+  out.push_back('}');
+  return out;
+}
+
 std::string arguments_json(const Event& e) {
   if (!e.arguments_text.empty()) return e.arguments_text;
   return e.arguments.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }
 
 std::string roles_json(const Event& e) {
-  return nlohmann::json(e.roles).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+  std::string out = "[";
+  for (size_t i = 0; i < e.roles.size(); ++i) {
+    if (i) out.push_back(',');
+    append_json_string(out, e.roles[i]);
+  }
+  out.push_back(']');
+  return out;
 }
 
 // Accepts "YYYY-MM-DD", "YYYY-MM-DDTHH:MM:SS[.ffffff]Z" and "+HH:MM" offsets (also a space

@@ -44,7 +44,7 @@ class JsonlStore final : public Store {
     if (fd_ < 0 || rotated()) open();
     std::string data;
     for (const auto& e : batch) {
-      data += to_json(e).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+      data += to_json_line(e);
       data.push_back('\n');
     }
     size_t done = 0;

@@ -88,7 +88,7 @@ void Spool::append(const std::vector<Event>& batch) {
   if (batch.empty()) return;
   std::string data;
   for (const auto& e : batch) {
-    data += to_json(e).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+    data += to_json_line(e);
     data.push_back('\n');
   }
   try {

@@ -41,6 +41,32 @@ TEST(EventJson, RoundTrips) {
   EXPECT_EQ(compute_hash(back), e.hash);
 }
 
+// to_json_line() is written by hand for speed: it must say what to_json() says, for any text.
+TEST(EventJson, LineIsTheSameObjectAsToJson) {
+  Event e = test::sample_event(4);
+  e.id = "0190f000-0000-7000-8000-000000000002";
+  e.instance = "gw";
+  e.subject =
+      "quote \" backslash \\ newline \n tab \t nul-free \x01 unicode \xc3\xa9 \xf0\x9f\x99\x82";
+  e.roles = {"user", "a\"b"};
+  e.arguments = {{"z", 1}, {"a", {{"nested", "x\ny"}}}, {"list", {1, 2.5, nullptr, true}}};
+  e.error_code = -32601;
+  ChainHead head;
+  link(e, head);
+  for (const Event& copy : {e, Event{}}) {  // also an empty event: error_code null, no roles
+    std::string line = to_json_line(copy);
+    EXPECT_EQ(line.find('\n'), std::string::npos);
+    EXPECT_EQ(nlohmann::json::parse(line), to_json(copy)) << line;
+    // Keys in nlohmann's (sorted) order: the line reads like the events written before it.
+    EXPECT_EQ(line.substr(0, 13), R"({"arguments":)");
+    EXPECT_EQ(line.find(R"("user_agent":)") + 13 + 2 + copy.user_agent.size() + 1, line.size());
+  }
+  // Without link(): the arguments are serialized on the spot.
+  Event unlinked = test::sample_event(5);
+  unlinked.arguments = {{"k", "v"}};
+  EXPECT_EQ(nlohmann::json::parse(to_json_line(unlinked))["arguments"], unlinked.arguments);
+}
+
 TEST(EventJson, WrongTypesAreNamed) {
   try {
     event_from_json({{"seq", "seven"}});
