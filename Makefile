@@ -2,6 +2,8 @@
 JOBS ?= $(shell nproc)
 BUILD ?= build
 TEST_BUILD ?= build-test
+FUZZ_BUILD ?= build-fuzz
+FUZZ_SECONDS ?= 30
 CONFIG ?= config/gateway.yaml
 
 # ccache keys on paths relative to the checkout, so a fresh clone elsewhere (CI) reuses the
@@ -10,7 +12,7 @@ export CCACHE_BASEDIR := $(CURDIR)
 export CCACHE_NOHASHDIR := 1
 export CCACHE_SLOPPINESS := pch_defines,time_macros
 
-.PHONY: all deps build build-test run test unit e2e bench fmt clean
+.PHONY: all deps build build-test run test unit e2e fuzz bench fmt clean
 
 all: build
 
@@ -36,6 +38,19 @@ run: build
 # the conformance suite. Built with ASan and UBSan.
 test: build-test
 	cd $(TEST_BUILD) && ctest --output-on-failure -j $(JOBS) --timeout 900
+	$(MAKE) fuzz
+
+# libFuzzer on the token parser (clang, its own build tree: only the fuzzer is built), for
+# FUZZ_SECONDS over a scratch corpus seeded from the committed tests/auth/fuzz_corpus.
+$(FUZZ_BUILD)/CMakeCache.txt:
+	cmake -S . -B $(FUZZ_BUILD) -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+	  -DCMAKE_C_COMPILER=clang -DCMAKE_CXX_COMPILER=clang++ -DMCPGW_FUZZ=ON -DMCPGW_BENCH=OFF
+
+fuzz: deps $(FUZZ_BUILD)/CMakeCache.txt
+	cmake --build $(FUZZ_BUILD) --target auth_token_fuzzer -j $(JOBS)
+	mkdir -p $(FUZZ_BUILD)/auth_fuzz_corpus
+	$(FUZZ_BUILD)/tests/auth/auth_token_fuzzer -max_total_time=$(FUZZ_SECONDS) -max_len=4096 \
+	  -timeout=5 -print_final_stats=1 $(FUZZ_BUILD)/auth_fuzz_corpus tests/auth/fuzz_corpus
 
 unit: build-test
 	cd $(TEST_BUILD) && ctest --output-on-failure -j $(JOBS) -L unit
@@ -50,4 +65,4 @@ fmt:
 	@find src tests bench examples -name '*.cpp' -o -name '*.h' | xargs clang-format -i
 
 clean:
-	rm -rf $(BUILD) $(TEST_BUILD)
+	rm -rf $(BUILD) $(TEST_BUILD) $(FUZZ_BUILD)
