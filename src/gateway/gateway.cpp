@@ -10,6 +10,7 @@
 #include <boost/asio/post.hpp>
 #include <boost/asio/signal_set.hpp>
 
+#include "audit/metrics.h"
 #include "audit/recorder.h"
 #include "auth/authenticator.h"
 #include "auth/challenge.h"
@@ -261,12 +262,26 @@ struct Gateway::Impl {
     });
   }
 
+  // Prometheus text format: sessions, and the audit trail's counters (where a fail_open
+  // gateway's lost events show). No identities or arguments: served without a token.
+  http::Reply metrics(http::McpEndpoint& mcp) {
+    std::string body =
+        "# HELP mcpgw_sessions Client sessions open now.\n# TYPE mcpgw_sessions gauge\n"
+        "mcpgw_sessions " +
+        std::to_string(mcp.session_count()) + "\n";
+    if (audit) body += audit::prometheus_metrics(audit->stats(), audit->accepting());
+    http::Reply r = http::Reply::text(200, std::move(body));
+    r.content_type = "text/plain; version=0.0.4";
+    return r;
+  }
+
   http::Reply handle(http::McpEndpoint& mcp, http::Request& req) {
     std::string_view path = req.path();
     for (auto& p : auth->metadata_paths())
       if (auth->enabled() && path == p)
         return http::Reply::json(200, auth->protected_resource_metadata());
     if (path == "/healthz" || path == "/livez") return http::Reply::json(200, R"({"status":"ok"})");
+    if (path == "/metrics") return metrics(mcp);
     if (path == "/readyz")
       return http::Reply::json(
           200, R"({"status":"ready","sessions":)" + std::to_string(mcp.session_count()) + "}");

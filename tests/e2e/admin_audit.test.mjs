@@ -84,6 +84,28 @@ describe('the admin audit endpoint', () => {
     assert.match(anonymous.headers['www-authenticate'], /^Bearer /);
   }));
 
+  it('GET /metrics counts the audit events in Prometheus text format', TEST, () => withProcessReport(group, async () => {
+    const value = (body, series) => {
+      const line = body.split('\n').find((l) => l.startsWith(series + ' '));
+      assert.ok(line, `no ${series} in:\n${body}`);
+      return Number(line.slice(series.length + 1));
+    };
+    let m;
+    for (let i = 0; i < 50; i++) { // the denial from before() is written within ~100 ms
+      m = await rawRequest(gateway.origin + '/metrics', { method: 'GET' });
+      assert.equal(m.status, 200, m.body);
+      if (value(m.body, 'mcpgw_audit_events_total{state="written"}') >= 1) break;
+      await new Promise((res) => setTimeout(res, 100));
+    }
+    assert.match(m.headers['content-type'], /^text\/plain; version=0\.0\.4/);
+    assert.ok(value(m.body, 'mcpgw_audit_events_total{state="enqueued"}') >= 1);
+    assert.ok(value(m.body, 'mcpgw_audit_events_total{state="written"}') >= 1);
+    assert.equal(value(m.body, 'mcpgw_audit_events_total{state="dropped"}'), 0);
+    assert.equal(value(m.body, 'mcpgw_audit_accepting'), 1);
+    assert.match(m.body, /^# TYPE mcpgw_audit_events_total counter$/m);
+    assert.ok(value(m.body, 'mcpgw_sessions') >= 0);
+  }));
+
   it('bad queries get 400 naming the parameter', TEST, () => withProcessReport(group, async () => {
     const unknown = await get('?foo=1', admin);
     assert.equal(unknown.status, 400);
