@@ -145,10 +145,22 @@ struct Gateway::Impl {
     });
   }
 
+  // The Host/Origin check (DNS rebinding), with a deny record when it refuses.
+  std::optional<http::Reply> precheck(const http::McpEndpoint& mcp, const http::Request& req,
+                                      std::string_view target) {
+    auto r = mcp.precheck(req);
+    if (r) {
+      router::SessionInfo info{"", nullptr, req.client_addr, std::string(req.user_agent)};
+      router::record_denial(audit.get(), info, "", target,
+                            "Host or Origin not allowed (DNS rebinding protection)");
+    }
+    return r;
+  }
+
   // Host/Origin checks, then authentication, then the MCP endpoint.
   void handle_mcp(http::McpEndpoint& mcp, http::Request& req,
                   std::function<void(http::Reply)> done) {
-    if (auto r = mcp.precheck(req)) return done(std::move(*r));
+    if (auto r = precheck(mcp, req, "")) return done(std::move(*r));
     if (!auth->enabled()) return done(mcp.handle(req));
     auth->authenticate(req.authorization, [this, &mcp, &req, done](auth::Outcome o) {
       if (o.ok) {
@@ -304,7 +316,7 @@ int Gateway::run() {
         [&d, mcp](http::Request& req, std::function<void(http::Reply)> done) {
           if (mcp->owns_path(req.path())) return d.handle_mcp(*mcp, req, std::move(done));
           if (req.path() == "/admin/audit" && req.method == "GET") {
-            if (auto r = mcp->precheck(req)) return done(std::move(*r));
+            if (auto r = d.precheck(*mcp, req, "/admin/audit")) return done(std::move(*r));
             return d.handle_admin_audit(req, std::move(done));
           }
           done(d.handle(*mcp, req));

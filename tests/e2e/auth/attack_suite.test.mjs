@@ -386,6 +386,20 @@ describe('auth attack suite through the gateway binary', () => {
     assertUnauthenticatedDenial(record, { reason: 'malformed HTTP request: bad field', userAgent, method: '' });
   }));
 
+  it('a foreign Host or Origin (DNS rebinding): 403 before authentication, audited', TEST, withReport(async () => {
+    for (const extra of [{ Host: 'evil.example.com' }, { Origin: 'http://evil.example.com' }]) {
+      const userAgent = `attack-${++cases}`;
+      const { response, record } = await trail.one(() => rawRequest(gateway.url, {
+        headers: mcpHeaders({ extra: { 'User-Agent': userAgent, ...extra } }),
+        body: initializeBody(),
+      }));
+      assert.equal(response.status, 403, response.body);
+      assertUnauthenticatedDenial(record, {
+        reason: 'Host or Origin not allowed (DNS rebinding protection)', userAgent, method: '',
+      });
+    }
+  }));
+
   it('Bearer with an empty token: 400 invalid_request (RFC 6750 §3.1, MCP authorization), audited', TEST,
     withReport(async () => {
       const userAgent = `attack-${++cases}`;
