@@ -37,11 +37,15 @@ void add_run_command(CLI::App& app, int& exit_code) {
   check->callback([&exit_code] {
     try {
       auto config = config::load_file(check_path);
+      Gateway::check(config);
       std::cout << check_path << ": ok (" << config.servers.size() << " servers, "
                 << config.listeners.size() << " listeners)\n";
       exit_code = 0;
     } catch (const config::ConfigError& e) {
       std::cerr << e.what() << "\n";
+      exit_code = 2;
+    } catch (const std::exception& e) {  // e.g. a key file named by the config cannot be read
+      std::cerr << check_path << ": " << e.what() << "\n";
       exit_code = 2;
     }
   });

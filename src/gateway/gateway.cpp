@@ -302,6 +302,13 @@ struct Gateway::Impl {
 };
 
 Gateway::Gateway(config::Config config) : impl_(std::make_unique<Impl>(std::move(config))) {}
+
+void Gateway::check(const config::Config& config) {
+  const YAML::Node& root = *config.raw;
+  auth::load_config(root);
+  auth::load_upstream_credentials(root["auth"], &config.servers);
+  if (root["audit"]) audit::load_settings(root["audit"]);
+}
 Gateway::~Gateway() = default;
 
 int Gateway::run() {

@@ -4,10 +4,12 @@
 //
 //   MCPGW_BINARY=build-test/src/cli/mcp-gateway node --test tests/e2e/bad_input.test.mjs
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { after, before, describe, it } from 'node:test';
 
 import { assertNoSanitizerReport, connectClient, DIRECT, withProcessReport } from './lib/clients.mjs';
-import { startGateway } from './lib/gateway.mjs';
+import { writeTempConfig } from './lib/config-yaml.mjs';
+import { gatewayBinary, startGateway } from './lib/gateway.mjs';
 import { ProcessGroup } from './lib/processes.mjs';
 import {
   initializeBody,
@@ -250,4 +252,38 @@ describe('bad input at the gateway front end', () => {
       await client.close();
     }
   });
+});
+
+// check-config reads every section the way `run` does: auth, auth.upstreams and audit too.
+describe('check-config on bad configuration', () => {
+  const checkConfig = (document) => {
+    const { file } = writeTempConfig(document);
+    return spawnSync(gatewayBinary(), ['check-config', '--config', file], { encoding: 'utf8' });
+  };
+  const servers = [{ name: 'remote', transport: 'http', url: 'http://127.0.0.1:9/mcp' }];
+
+  it('a good file is ok', TEST, () => {
+    const r = checkConfig({ listen: '127.0.0.1:0', servers, audit: { sink: 'jsonl', path: '/tmp/x.jsonl' } });
+    assert.equal(r.status, 0, r.stderr);
+    assert.match(r.stdout, /: ok \(1 servers/);
+  });
+
+  for (const [what, document, message] of [
+    ['an unknown auth key', { auth: { resource: 'http://127.0.0.1/mcp', issuerz: [] } }, /auth\.issuerz: unknown key \(line \d+\)/],
+    ['an unknown audit key', { audit: { sink: 'sqlite', pathh: 'x.db' } }, /audit\.pathh \(line \d+\): unknown key/],
+    ['an unknown audit sink', { audit: { sink: 'mongodb' } }, /audit\.sink.*line \d+/],
+    ['auth.upstreams naming no server', {
+      auth: {
+        resource: 'http://127.0.0.1/mcp',
+        issuers: [{ issuer: 'https://idp.example', jwks_uri: 'https://idp.example/jwks' }],
+        upstreams: { nowhere: { token_endpoint: 'https://idp.example/token', client_id: 'gw', client_secret: 's' } },
+      },
+    }, /auth\.upstreams\.nowhere.*line \d+/],
+  ]) {
+    it(`${what}: refused, naming the key and its line`, TEST, () => {
+      const r = checkConfig({ listen: '127.0.0.1:0', servers, ...document });
+      assert.equal(r.status, 2, `exit ${r.status}: ${r.stdout}${r.stderr}`);
+      assert.match(r.stderr, message);
+    });
+  }
 });
