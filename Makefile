@@ -49,8 +49,11 @@ $(FUZZ_BUILD)/CMakeCache.txt:
 fuzz: deps $(FUZZ_BUILD)/CMakeCache.txt
 	cmake --build $(FUZZ_BUILD) --target auth_token_fuzzer -j $(JOBS)
 	mkdir -p $(FUZZ_BUILD)/auth_fuzz_corpus
-	$(FUZZ_BUILD)/tests/auth/auth_token_fuzzer -max_total_time=$(FUZZ_SECONDS) -max_len=4096 \
-	  -timeout=5 -print_final_stats=1 $(FUZZ_BUILD)/auth_fuzz_corpus tests/auth/fuzz_corpus
+	@echo "fuzz: auth_token_fuzzer for $(FUZZ_SECONDS) s (log: $(FUZZ_BUILD)/fuzz.log)"
+	@$(FUZZ_BUILD)/tests/auth/auth_token_fuzzer -max_total_time=$(FUZZ_SECONDS) -max_len=4096 \
+	  -timeout=5 -print_final_stats=1 $(FUZZ_BUILD)/auth_fuzz_corpus tests/auth/fuzz_corpus \
+	  >$(FUZZ_BUILD)/fuzz.log 2>&1 || { tail -n 60 $(FUZZ_BUILD)/fuzz.log; exit 1; }
+	@grep -E '^(Done|stat::number_of_executed_units|stat::new_units_added)' $(FUZZ_BUILD)/fuzz.log
 
 unit: build-test
 	cd $(TEST_BUILD) && ctest --output-on-failure -j $(JOBS) -L unit
