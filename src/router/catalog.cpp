@@ -1,7 +1,10 @@
 #include "router/catalog.h"
 
+#include <spdlog/spdlog.h>
+
 #include <algorithm>
 #include <nlohmann/json.hpp>
+#include <set>
 
 #include "session/upstream_link.h"
 
@@ -21,7 +24,7 @@ const ListKind* list_kind(std::string_view method) {
 
 nlohmann::json Catalog::add_items(const ListKind& kind,
                                   const std::shared_ptr<session::UpstreamLink>& link,
-                                  const nlohmann::json& items) {
+                                  const nlohmann::json& items, size_t rank) {
   nlohmann::json out = nlohmann::json::array();
   if (!items.is_array()) return out;
   bool prefix = kind.renamed && link->server().prefix;
@@ -30,23 +33,64 @@ nlohmann::json Catalog::add_items(const ListKind& kind,
     auto it = item.find(std::string(kind.name_key));
     if (it == item.end() || !it->is_string()) continue;
     std::string original = it->get<std::string>();
-    std::string exposed = prefix ? link->name() + std::string(kPrefixSeparator) + original : original;
+    std::string exposed =
+        prefix ? link->name() + std::string(kPrefixSeparator) + original : original;
     if (prefix) *it = exposed;
-    Target t{link, original};
-    if (kind.items_key == "tools") tools_[exposed] = t;
-    else if (kind.items_key == "prompts") prompts_[exposed] = t;
-    else if (kind.items_key == "resources") resources_[exposed] = t;
-    else templates_.emplace_back(exposed, t);
+    Target t{link, original, rank};
+    auto* names = by_kind(kind);
+    if (!names) {
+      templates_.emplace_back(exposed, t);
+    } else if (auto [at, added] = names->try_emplace(exposed, t); !added) {
+      if (at->second.link != link) {
+        warn_collision(kind, exposed, at->second, t);
+        if (rank < at->second.rank) at->second = t;
+      } else {
+        at->second = t;
+      }
+    }
     out.push_back(std::move(item));
   }
   return out;
 }
 
+std::unordered_map<std::string, Target>* Catalog::by_kind(const ListKind& kind) {
+  if (kind.items_key == "tools") return &tools_;
+  if (kind.items_key == "prompts") return &prompts_;
+  if (kind.items_key == "resources") return &resources_;
+  return nullptr;
+}
+
+bool Catalog::owns(const ListKind& kind, const std::string& exposed,
+                   const session::UpstreamLink* link) const {
+  auto* names = const_cast<Catalog*>(this)->by_kind(kind);
+  if (!names) return true;
+  auto it = names->find(exposed);
+  return it != names->end() && it->second.link.get() == link;
+}
+
+// Once per name and process (every session lists the same upstreams): an operator should prefix
+// one of the servers.
+void Catalog::warn_collision(const ListKind& kind, const std::string& exposed, const Target& a,
+                             const Target& b) {
+  static std::set<std::string> warned;  // the event loop's thread only
+  const Target& first = a.rank <= b.rank ? a : b;
+  const Target& second = a.rank <= b.rank ? b : a;
+  if (!warned.insert(std::string(kind.items_key) + "\n" + exposed).second) return;
+  spdlog::warn(
+      "{} '{}' is offered by servers '{}' and '{}'; clients see only '{}''s (configured first). "
+      "Set prefix: true on one of them to expose both.",
+      kind.items_key, exposed, first.link->name(), second.link->name(), first.link->name());
+}
+
 void Catalog::clear(std::string_view capability) {
-  if (capability == "tools") tools_.clear();
-  else if (capability == "prompts") prompts_.clear();
-  else if (capability == "resources") resources_.clear();
-  else if (capability == "templates") templates_.clear();
+  if (capability == "tools")
+    tools_.clear();
+  else if (capability == "prompts")
+    prompts_.clear();
+  else if (capability == "resources")
+    resources_.clear();
+  else if (capability == "templates")
+    templates_.clear();
   fresh_.erase(std::remove(fresh_.begin(), fresh_.end(), capability), fresh_.end());
 }
 

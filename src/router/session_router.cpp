@@ -285,12 +285,20 @@ void SessionRouter::refresh(const ListKind& kind, std::function<void(json items)
   auto merged = std::make_shared<std::vector<json>>(links.size());
   auto remaining = std::make_shared<size_t>(links.size());
   std::weak_ptr<SessionRouter> weak = weak_from_this();
-  auto finish = [weak, merged, &kind, done] {
+  auto finish = [weak, merged, links, &kind, done] {
     auto self = weak.lock();
     if (!self) return;
+    // In configuration order; an item whose name another server holds (a collision between
+    // unprefixed servers) is left out, so that every name listed routes where it says.
     json all = json::array();
-    for (auto& part : *merged)
-      for (auto& item : part) all.push_back(std::move(item));
+    for (size_t i = 0; i < merged->size(); ++i)
+      for (auto& item : (*merged)[i]) {
+        auto name = item.find(std::string(kind.name_key));
+        if (name != item.end() && name->is_string() &&
+            !self->catalog_.owns(kind, name->get<std::string>(), links[i].get()))
+          continue;
+        all.push_back(std::move(item));
+      }
     done(std::move(all));
   };
   if (links.empty()) return finish();
@@ -311,7 +319,7 @@ void SessionRouter::refresh(const ListKind& kind, std::function<void(json items)
                      try {
                        auto r = json::parse(env.result.in(msg));
                        auto items = self->catalog_.add_items(
-                           kind, link, r.value(std::string(kind.items_key), json::array()));
+                           kind, link, r.value(std::string(kind.items_key), json::array()), i);
                        for (auto& it : items) (*merged)[i].push_back(std::move(it));
                        if (r.contains("nextCursor") && !r["nextCursor"].is_null())
                          next = r["nextCursor"].dump();

@@ -180,3 +180,40 @@ for (const upstreamTransport of ['stdio', 'http']) {
       }));
   });
 }
+
+// Two unprefixed servers offering the same tools: every name is listed once, calls go to the
+// server configured first, and the gateway says which names collide.
+describe('two unprefixed servers with the same tool names', { skip: DIRECT }, () => {
+  const group = new ProcessGroup();
+  let gateway;
+  let client;
+
+  before(async () => {
+    await withProcessReport(group, async () => {
+      gateway = await startGateway(group, {
+        servers: [
+          everythingStdioServer('first', { prefix: false }),
+          everythingStdioServer('second', { prefix: false }),
+        ],
+      });
+      ({ client } = await connectClient({ url: gateway.url }));
+    });
+  });
+
+  after(async () => {
+    await client?.close();
+    await group.stopAll();
+    assertNoSanitizerReport(group);
+  });
+
+  it('lists each tool once, routes it, and logs the collision', TEST, () => withProcessReport(group, async () => {
+    const { tools } = await client.listTools(undefined, CALL);
+    const names = tools.map((t) => t.name);
+    assert.ok(names.includes('echo'), names.join(', '));
+    assert.equal(new Set(names).size, names.length, `duplicate names: ${names.join(', ')}`);
+    const result = await client.callTool({ name: 'echo', arguments: { message: 'once' } }, undefined, CALL);
+    assert.match(textOf(result), /once/);
+    await waitFor(() => /tools 'echo' is offered by servers 'first' and 'second'; clients see only 'first''s/
+      .test(gateway.child.output), 5000, 'the collision warning');
+  }));
+});

@@ -87,6 +87,32 @@ TEST_F(CatalogTest, SameToolOnTwoPrefixedServersRoutesToEach) {
   EXPECT_EQ(t.link, b);
 }
 
+// Two unprefixed servers offer the same tool: the one configured first (lower rank) keeps the
+// name whichever answers first, and the other's item is not owned (left out of the list).
+TEST_F(CatalogTest, NameCollisionGoesToTheServerConfiguredFirst) {
+  auto first = link("first", false), second = link("second", false);
+  const ListKind& tools = *list_kind("tools/list");
+  // The second server answers first.
+  catalog_.add_items(tools, second, json::parse(R"([{"name":"x"},{"name":"only2"}])"), 1);
+  catalog_.add_items(tools, first, json::parse(R"([{"name":"x"},{"name":"only1"}])"), 0);
+  Target t;
+  ASSERT_TRUE(catalog_.find_tool("x", t));
+  EXPECT_EQ(t.link, first);
+  EXPECT_TRUE(catalog_.owns(tools, "x", first.get()));
+  EXPECT_FALSE(catalog_.owns(tools, "x", second.get()));
+  EXPECT_TRUE(catalog_.owns(tools, "only2", second.get()));
+  EXPECT_FALSE(catalog_.owns(tools, "absent", first.get()));
+  // And in the other order of answers, the same outcome.
+  catalog_.clear("tools");
+  catalog_.add_items(tools, first, json::parse(R"([{"name":"x"}])"), 0);
+  catalog_.add_items(tools, second, json::parse(R"([{"name":"x"}])"), 1);
+  ASSERT_TRUE(catalog_.find_tool("x", t));
+  EXPECT_EQ(t.link, first);
+  EXPECT_FALSE(catalog_.owns(tools, "x", second.get()));
+  // Templates are not deduplicated.
+  EXPECT_TRUE(catalog_.owns(*list_kind("resources/templates/list"), "t://{id}", second.get()));
+}
+
 TEST_F(CatalogTest, MalformedItemsAreSkipped) {
   auto a = link("a");
   json items =
