@@ -99,10 +99,11 @@ void TokenExchange::request(const std::string& subject_token, const std::string&
     } else if (e.exchanging) {
       e.waiting.push_back(std::move(done));
       return;
-    } else if (!e.error.empty() &&
+    } else if (e.attempted != steady_clock::time_point{} &&
                steady_clock::now() - e.attempted < settings_.min_refresh_interval) {
-      // Just failed: a refused exchange is not retried for every call (no flood of token
-      // requests); the reason stays until the next attempt.
+      // Just exchanged, or just failed: an upstream that refuses every token (or an IdP that
+      // refuses the exchange) does not cost a token request per call; the caller retries with
+      // what there is, and a refusal's reason stays until the next attempt.
     } else {
       e.exchanging = true;
       e.waiting.push_back(std::move(done));

@@ -42,9 +42,9 @@ class TokenExchange {
   // Asks for an exchange of `subject_token` because there is no token for it or an upstream
   // refused `rejected` (a value authorization() gave). Never blocks. `done` is called once, on
   // the worker thread or at once, when a token other than `rejected` is at hand or the exchange
-  // ended. Concurrent asks for one subject share one exchange; a subject whose last exchange
-  // failed less than min_refresh_interval ago is not exchanged again yet (done at once). A token
-  // an upstream refused is exchanged again at once: one exchange per refused call at most.
+  // ended. Concurrent asks for one subject share one exchange; a subject exchanged (or refused)
+  // less than min_refresh_interval ago is not exchanged again yet (done at once): an upstream
+  // that refuses every token costs at most one exchange per interval, not one per call.
   void request(const std::string& subject_token, const std::string& rejected,
                std::function<void()> done);
   // One exchange now, on the calling thread (what the worker does). Returns an error or "".

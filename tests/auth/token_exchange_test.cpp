@@ -108,7 +108,8 @@ TEST(TokenExchange, ConcurrentAsksShareOneExchangeAndOthersGetTheirOwn) {
   exchange.request("user-alice", "Bearer stale", [&] { ++done; });
   EXPECT_EQ(done, 5);
   EXPECT_EQ(idp.requests(), 2u);
-  // The upstream refused the current one: exchanged again.
+  // The upstream refused the current one: exchanged again (once min_refresh_interval is over).
+  std::this_thread::sleep_for(std::chrono::milliseconds(120));
   exchange.request("user-alice", *alice, [&] { ++done; });
   ASSERT_TRUE(within_seconds([&] { return done == 6; }));
   EXPECT_EQ(idp.requests(), 3u);
@@ -140,6 +141,28 @@ TEST(TokenExchange, ARefusedExchangeNamesTheReasonAndIsNotRetriedAtOnce) {
   exchange.request("user-mallory", "", [&] { ++done; });
   ASSERT_TRUE(within_seconds([&] { return done == 3; }));
   EXPECT_EQ(idp.requests(), 2u);
+  exchange.stop();
+}
+
+// An upstream that refuses every exchanged token does not get a token request per call: within
+// min_refresh_interval of the last exchange the caller is answered at once with what there is.
+TEST(TokenExchange, ARefusedTokenIsNotExchangedAgainWithinTheInterval) {
+  ExchangeEndpoint idp;
+  auto settings = settings_for(idp);
+  settings.min_refresh_interval = std::chrono::minutes(1);
+  TokenExchange exchange(settings);
+  exchange.start();
+  ASSERT_EQ(exchange.exchange_now("user-alice"), "");
+  std::string why;
+  auto token = exchange.authorization(digest_token("user-alice"), why);
+  ASSERT_TRUE(token);
+  for (int i = 0; i < 5; ++i) {
+    bool done = false;
+    exchange.request("user-alice", *token, [&] { done = true; });
+    EXPECT_TRUE(done) << "answered at once";
+  }
+  EXPECT_EQ(idp.requests(), 1u) << "no exchange per refused call";
+  EXPECT_EQ(exchange.authorization(digest_token("user-alice"), why), token);
   exchange.stop();
 }
 
