@@ -8,13 +8,38 @@ namespace mcpgw::audit {
 
 namespace {
 
+// A JSON string literal, as the hash format (mcpgw-audit-v1) writes it: quotes and backslashes
+// escaped, every other control character as \u00XX. Part of what is hashed: changing it would
+// make `audit verify` reject every chain already stored.
+void append_hashed_string(std::string& out, const std::string& s) {
+  static const char* hex = "0123456789abcdef";
+  out.push_back('"');
+  size_t run = 0;  // start of the characters that need no escape, not yet copied
+  for (size_t i = 0; i < s.size(); ++i) {
+    unsigned char u = static_cast<unsigned char>(s[i]);
+    if (u >= 0x20 && u != '"' && u != '\\') continue;
+    out.append(s, run, i - run);
+    run = i + 1;
+    if (u == '"' || u == '\\') {
+      out.push_back('\\');
+      out.push_back(static_cast<char>(u));
+    } else {
+      out += "\\u00";
+      out.push_back(hex[u >> 4]);
+      out.push_back(hex[u & 0x0f]);
+    }
+  }
+  out.append(s, run, std::string::npos);
+  out.push_back('"');
+}
+
 // Written by hand rather than through nlohmann::json: the writer hashes every event, and
 // building a JSON array would copy every field first.
 std::string canonical_with(const Event& e, const std::string& arguments_text) {
   std::string out;
   out.reserve(512);
   auto str = [&](const std::string& s) {
-    append_json_string(out, s);
+    append_hashed_string(out, s);
     out.push_back(',');
   };
   auto num = [&](int64_t v) {
@@ -31,7 +56,7 @@ std::string canonical_with(const Event& e, const std::string& arguments_text) {
   out.push_back('[');
   for (size_t i = 0; i < e.roles.size(); ++i) {
     if (i) out.push_back(',');
-    append_json_string(out, e.roles[i]);
+    append_hashed_string(out, e.roles[i]);
   }
   out += "],";
   out += arguments_text;
@@ -52,7 +77,7 @@ std::string canonical_with(const Event& e, const std::string& arguments_text) {
     out += "null,";
   num(e.response_bytes);
   str(e.trace_id);
-  append_json_string(out, e.prev_hash);
+  append_hashed_string(out, e.prev_hash);
   out.push_back(']');
   return out;
 }

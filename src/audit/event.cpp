@@ -6,6 +6,8 @@
 #include <ctime>
 #include <stdexcept>
 
+#include "json/envelope.h"
+
 namespace mcpgw::audit {
 
 namespace {
@@ -51,28 +53,6 @@ std::string format_time(int64_t time_us) {
   return out;
 }
 
-void append_json_string(std::string& out, std::string_view s) {
-  static const char* hex = "0123456789abcdef";
-  out.push_back('"');
-  size_t run = 0;  // start of the plain characters not yet copied
-  for (size_t i = 0; i < s.size(); ++i) {
-    unsigned char u = static_cast<unsigned char>(s[i]);
-    if (u >= 0x20 && u != '"' && u != '\\') continue;
-    out.append(s.substr(run, i - run));
-    run = i + 1;
-    if (u == '"' || u == '\\') {
-      out.push_back('\\');
-      out.push_back(static_cast<char>(u));
-    } else {
-      out += "\\u00";
-      out.push_back(hex[u >> 4]);
-      out.push_back(hex[u & 0x0f]);
-    }
-  }
-  out.append(s.substr(run));
-  out.push_back('"');
-}
-
 std::string to_json_line(const Event& e) {
   std::string out;
   out.reserve(768);
@@ -85,7 +65,7 @@ std::string to_json_line(const Event& e) {
   };
   auto str = [&](const char* k, const std::string& v) {
     key(k);
-    append_json_string(out, v);
+    json::append_quoted(out, v);
   };
   auto num = [&](const char* k, int64_t v) {
     key(k);
@@ -131,7 +111,7 @@ std::string roles_json(const Event& e) {
   std::string out = "[";
   for (size_t i = 0; i < e.roles.size(); ++i) {
     if (i) out.push_back(',');
-    append_json_string(out, e.roles[i]);
+    json::append_quoted(out, e.roles[i]);
   }
   out.push_back(']');
   return out;

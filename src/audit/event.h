@@ -58,9 +58,6 @@ nlohmann::json to_json(const Event& e);
 // The same object as one line of text (keys in to_json's order, no newline), written directly
 // rather than through nlohmann::json: what the JSON-lines sink and the spool write per event.
 std::string to_json_line(const Event& e);
-// Appends `s` as a JSON string literal (quotes, backslashes and control characters escaped;
-// `s` is expected to be valid UTF-8, which sanitize() guarantees for events).
-void append_json_string(std::string& out, std::string_view s);
 // Throws std::invalid_argument naming the field when `j` is not a valid event.
 Event event_from_json(const nlohmann::json& j);
 

@@ -68,6 +68,7 @@ class QueueRecorder final : public Recorder {
         e.id = ids_.next(now / 1000);
         if (e.time_us == 0) e.time_us = now;
         queue_.push_back(std::move(e));
+        queue_full_.store(queue_.size() >= settings_.max_queue, std::memory_order_relaxed);
         wake = queue_.size() == settings_.batch_size;
       }
       enqueued_.fetch_add(1, std::memory_order_relaxed);
@@ -81,9 +82,8 @@ class QueueRecorder final : public Recorder {
 
   bool accepting() const noexcept override {
     if (settings_.on_failure == OnFailure::FailOpen) return true;
-    if (stuck_.load(std::memory_order_relaxed)) return false;
-    std::lock_guard lock(mutex_);
-    return queue_.size() < settings_.max_queue;
+    // Asked on every request: atomics only, no lock.
+    return !stuck_.load(std::memory_order_relaxed) && !queue_full_.load(std::memory_order_relaxed);
   }
 
   Stats stats() const noexcept override {
@@ -125,6 +125,7 @@ class QueueRecorder final : public Recorder {
         batch.clear();
         batch.swap(queue_);
         queue_.reserve(settings_.batch_size);
+        queue_full_.store(false, std::memory_order_relaxed);
         in_flight_ += batch.size();
       }
       maybe_replay();
@@ -298,7 +299,8 @@ class QueueRecorder final : public Recorder {
   Uuid7Generator ids_;
 
   std::atomic<uint64_t> enqueued_{0}, written_{0}, spooled_{0}, replayed_{0}, dropped_{0};
-  std::atomic<bool> stuck_{false};  // fail_closed and nothing takes events
+  std::atomic<bool> stuck_{false};       // fail_closed and nothing takes events
+  std::atomic<bool> queue_full_{false};  // queue_ holds max_queue events (set under mutex_)
 
   // Writer thread only.
   ChainHead head_;

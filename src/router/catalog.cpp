@@ -22,6 +22,18 @@ const ListKind* list_kind(std::string_view method) {
   return nullptr;
 }
 
+template <class Self>
+auto* Catalog::by_kind(Self& self, const ListKind& kind) {
+  decltype(&self.tools_) names = nullptr;
+  if (kind.items_key == "tools")
+    names = &self.tools_;
+  else if (kind.items_key == "prompts")
+    names = &self.prompts_;
+  else if (kind.items_key == "resources")
+    names = &self.resources_;
+  return names;
+}
+
 nlohmann::json Catalog::add_items(const ListKind& kind,
                                   const std::shared_ptr<session::UpstreamLink>& link,
                                   const nlohmann::json& items, size_t rank) {
@@ -37,7 +49,7 @@ nlohmann::json Catalog::add_items(const ListKind& kind,
         prefix ? link->name() + std::string(kPrefixSeparator) + original : original;
     if (prefix) *it = exposed;
     Target t{link, original, rank};
-    auto* names = by_kind(kind);
+    auto* names = by_kind(*this, kind);
     if (!names) {
       templates_.emplace_back(exposed, t);
     } else if (auto [at, added] = names->try_emplace(exposed, t); !added) {
@@ -53,16 +65,9 @@ nlohmann::json Catalog::add_items(const ListKind& kind,
   return out;
 }
 
-std::unordered_map<std::string, Target>* Catalog::by_kind(const ListKind& kind) {
-  if (kind.items_key == "tools") return &tools_;
-  if (kind.items_key == "prompts") return &prompts_;
-  if (kind.items_key == "resources") return &resources_;
-  return nullptr;
-}
-
 bool Catalog::owns(const ListKind& kind, const std::string& exposed,
                    const session::UpstreamLink* link) const {
-  auto* names = const_cast<Catalog*>(this)->by_kind(kind);
+  auto* names = by_kind(*this, kind);
   if (!names) return true;
   auto it = names->find(exposed);
   return it != names->end() && it->second.link.get() == link;

@@ -55,7 +55,9 @@ class Catalog {
   void mark_fresh(std::string_view capability);
 
  private:
-  std::unordered_map<std::string, Target>* by_kind(const ListKind& kind);
+  // The name map of a list kind (nullptr for templates), const or not as `self` is.
+  template <class Self>
+  static auto* by_kind(Self& self, const ListKind& kind);
   static void warn_collision(const ListKind& kind, const std::string& exposed, const Target& a,
                              const Target& b);
   std::unordered_map<std::string, Target> tools_, prompts_, resources_;
