@@ -69,7 +69,8 @@ uint64_t parse_bounded(const YAML::Node& n, const std::string& key, const std::s
                        uint64_t scale, uint64_t max) {
   uint64_t v = 0;
   for (char c : digits) {
-    if (v > (max - (c - '0')) / 10) fail(n, key, "is too large (at most " + std::to_string(max) + ")");
+    if (v > (max - (c - '0')) / 10)
+      fail(n, key, "is too large (at most " + std::to_string(max) + ")");
     v = v * 10 + (c - '0');
   }
   if (v > max / scale) fail(n, key, "is too large (at most " + std::to_string(max) + ")");
@@ -100,9 +101,12 @@ size_t bytes(const YAML::Node& n, const std::string& key) {
   uint64_t scale = 1;
   if (!u.empty()) {
     char c = static_cast<char>(std::tolower(u[0]));
-    if (c == 'k') scale = 1024;
-    else if (c == 'm') scale = 1024 * 1024;
-    else if (c == 'g') scale = 1024ull * 1024 * 1024;
+    if (c == 'k')
+      scale = 1024;
+    else if (c == 'm')
+      scale = 1024 * 1024;
+    else if (c == 'g')
+      scale = 1024ull * 1024 * 1024;
   }
   return parse_bounded(n, key, m[1], scale, 1ull << 40);  // 1 TiB: see duration()
 }
@@ -120,7 +124,8 @@ void check_keys(const YAML::Node& map, const std::string& what, std::set<std::st
     if (!known.count(k)) {
       std::string list;
       for (auto& s : known) list += (list.empty() ? "" : ", ") + s;
-      fail(it->first, what.empty() ? k : what + "." + k, "unknown key (expected one of: " + list + ")");
+      fail(it->first, what.empty() ? k : what + "." + k,
+           "unknown key (expected one of: " + list + ")");
     }
   }
 }
@@ -151,8 +156,8 @@ ListenConfig parse_listen(const YAML::Node& n, const std::string& key) {
     l.host = l.host.substr(1, l.host.size() - 2);
   std::string port = addr.substr(colon + 1);
   // The length check keeps stoul from throwing out_of_range on a long digit string (core-tests).
-  if (port.empty() || port.size() > 5 || port.find_first_not_of("0123456789") != std::string::npos ||
-      std::stoul(port) > 65535)
+  if (port.empty() || port.size() > 5 ||
+      port.find_first_not_of("0123456789") != std::string::npos || std::stoul(port) > 65535)
     fail(n, key, "port must be a number from 0 to 65535");
   l.port = static_cast<uint16_t>(std::stoul(port));
   if (l.path.empty() || l.path[0] != '/') fail(n, key, "path must start with /");
@@ -176,13 +181,18 @@ ServerConfig parse_server(const YAML::Node& n, size_t index) {
   // could expose the same name ("a__b"+"c" and "a"+"b__c") and calls would go to the wrong one
   // (found by core-tests).
   if (s.name.find("__") != std::string::npos || s.name.back() == '_')
-    fail(n["name"], key + ".name", "must not contain \"__\" or end with '_' (the prefix separator)");
+    fail(n["name"], key + ".name",
+         "must not contain \"__\" or end with '_' (the prefix separator)");
   key = "servers." + s.name;
   std::string transport = n["transport"] ? scalar(n["transport"], key + ".transport") : "stdio";
-  if (transport == "stdio") s.transport = TransportKind::Stdio;
-  else if (transport == "http") s.transport = TransportKind::Http;
-  else if (transport == "sse") s.transport = TransportKind::Sse;
-  else fail(n["transport"], key + ".transport", "must be stdio, http or sse");
+  if (transport == "stdio")
+    s.transport = TransportKind::Stdio;
+  else if (transport == "http")
+    s.transport = TransportKind::Http;
+  else if (transport == "sse")
+    s.transport = TransportKind::Sse;
+  else
+    fail(n["transport"], key + ".transport", "must be stdio, http or sse");
   if (auto c = n["command"]) {
     if (c.IsScalar()) {
       std::istringstream words(scalar(c, key + ".command"));
@@ -207,10 +217,14 @@ ServerConfig parse_server(const YAML::Node& n, size_t index) {
       s.headers[key_name(it->first, key + ".headers")] = scalar(it->second, key + ".headers");
   }
   if (n["prefix"]) s.prefix = boolean(n["prefix"], key + ".prefix");
-  if (n["connect_timeout"]) s.connect_timeout = duration(n["connect_timeout"], key + ".connect_timeout");
-  if (n["request_timeout"]) s.request_timeout = duration(n["request_timeout"], key + ".request_timeout");
-  if (n["restart_backoff"]) s.restart_backoff_initial = duration(n["restart_backoff"], key + ".restart_backoff");
-  if (n["restart_backoff_max"]) s.restart_backoff_max = duration(n["restart_backoff_max"], key + ".restart_backoff_max");
+  if (n["connect_timeout"])
+    s.connect_timeout = duration(n["connect_timeout"], key + ".connect_timeout");
+  if (n["request_timeout"])
+    s.request_timeout = duration(n["request_timeout"], key + ".request_timeout");
+  if (n["restart_backoff"])
+    s.restart_backoff_initial = duration(n["restart_backoff"], key + ".restart_backoff");
+  if (n["restart_backoff_max"])
+    s.restart_backoff_max = duration(n["restart_backoff_max"], key + ".restart_backoff_max");
 
   if (s.transport == TransportKind::Stdio && s.command.empty())
     fail(n, key, "a stdio server needs a 'command'");
@@ -273,18 +287,22 @@ Config parse(const YAML::Node& root, const std::string& source) {
       if (c.limits.max_header_bytes > 64 * 1024)
         fail(l["max_header"], "limits.max_header", "must be at most 64KB");
     }
-    if (l["idle_timeout"]) c.limits.idle_timeout = duration(l["idle_timeout"], "limits.idle_timeout");
+    if (l["idle_timeout"])
+      c.limits.idle_timeout = duration(l["idle_timeout"], "limits.idle_timeout");
     if (l["session_idle_timeout"])
-      c.limits.session_idle_timeout = duration(l["session_idle_timeout"], "limits.session_idle_timeout");
+      c.limits.session_idle_timeout =
+          duration(l["session_idle_timeout"], "limits.session_idle_timeout");
     if (l["replay_buffer_events"])
-      c.limits.replay_buffer_events = integer(l["replay_buffer_events"], "limits.replay_buffer_events", 0, 1'000'000);
+      c.limits.replay_buffer_events =
+          integer(l["replay_buffer_events"], "limits.replay_buffer_events", 0, 1'000'000);
     if (l["max_sessions"])
       c.limits.max_sessions = integer(l["max_sessions"], "limits.max_sessions", 1, 10'000'000);
   }
   if (auto l = root["log_level"]) {
     c.log_level = scalar(l, "log_level");
     static const std::set<std::string> levels{"trace", "debug", "info", "warn", "error", "off"};
-    if (!levels.count(c.log_level)) fail(l, "log_level", "must be trace, debug, info, warn, error or off");
+    if (!levels.count(c.log_level))
+      fail(l, "log_level", "must be trace, debug, info, warn, error or off");
   }
   return c;
 }

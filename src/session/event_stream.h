@@ -71,9 +71,9 @@ class EventStream : public std::enable_shared_from_this<EventStream> {
   uint64_t stream_id_;
   size_t replay_limit_;
   uint64_t next_seq_ = 1;
-  uint64_t sent_upto_ = 0;                       // highest seq handed to a writer
+  uint64_t sent_upto_ = 0;                               // highest seq handed to a writer
   std::deque<std::pair<uint64_t, std::string>> events_;  // formatted SSE events, by seq
-  std::vector<std::string> responses_;           // JSON mode
+  std::vector<std::string> responses_;                   // JSON mode
   int owed_ = 0;
   bool finished_ = false;
   bool persistent_ = false;

@@ -22,14 +22,41 @@ using namespace mcpgw::policy::rego;
 namespace {
 
 // The topics the engine must pass completely (issue 5).
-const std::set<std::string> kCoreTopics = {
-    "aggregates", "arithmetic", "array", "assignments", "baseandvirtualdocs", "comparisonexpr",
-    "completedoc", "compositereferences", "comprehensions", "containskeyword", "dataderef",
-    "defaultkeyword", "disjunction", "elsekeyword", "eqexpr", "evaltermexpr", "every",
-    "functionerrors", "functions", "indirectreferences", "inputvalues", "keywordrefs", "negation",
-    "nestedreferences", "partialdocconstants", "partialiter", "partialobjectdoc", "partialsetdoc",
-    "refheads", "sets", "stringinterpolation", "undos", "varreferences", "virtualdocs",
-    "withkeyword"};
+const std::set<std::string> kCoreTopics = {"aggregates",
+                                           "arithmetic",
+                                           "array",
+                                           "assignments",
+                                           "baseandvirtualdocs",
+                                           "comparisonexpr",
+                                           "completedoc",
+                                           "compositereferences",
+                                           "comprehensions",
+                                           "containskeyword",
+                                           "dataderef",
+                                           "defaultkeyword",
+                                           "disjunction",
+                                           "elsekeyword",
+                                           "eqexpr",
+                                           "evaltermexpr",
+                                           "every",
+                                           "functionerrors",
+                                           "functions",
+                                           "indirectreferences",
+                                           "inputvalues",
+                                           "keywordrefs",
+                                           "negation",
+                                           "nestedreferences",
+                                           "partialdocconstants",
+                                           "partialiter",
+                                           "partialobjectdoc",
+                                           "partialsetdoc",
+                                           "refheads",
+                                           "sets",
+                                           "stringinterpolation",
+                                           "undos",
+                                           "varreferences",
+                                           "virtualdocs",
+                                           "withkeyword"};
 
 // Topics skipped on purpose, with the reason.
 const std::map<std::string, std::string> kSkippedTopics = {
@@ -66,7 +93,8 @@ Value normalise(const Value& v) {
       }
       return Value::object(std::move(entries));
     }
-    default: return v;
+    default:
+      return v;
   }
 }
 
@@ -85,7 +113,9 @@ Value deep_sort(const Value& v) {
   return v;
 }
 
-const Value* field(const Value& obj, std::string_view name) { return obj.find(name); }
+const Value* field(const Value& obj, std::string_view name) {
+  return obj.find(name);
+}
 
 std::string str_field(const Value& obj, std::string_view name) {
   const Value* v = field(obj, name);
@@ -111,7 +141,8 @@ Outcome run_case(const Value& c) {
     Engine engine;
     if (const Value* mods = field(c, "modules")) {
       int i = 0;
-      for (const auto& m : mods->items()) engine.add_module("test-" + std::to_string(i++) + ".rego", m.as_string());
+      for (const auto& m : mods->items())
+        engine.add_module("test-" + std::to_string(i++) + ".rego", m.as_string());
     }
     if (const Value* d = field(c, "data")) engine.set_data(*d);
     engine.compile();
@@ -119,20 +150,23 @@ Outcome run_case(const Value& c) {
     if (const Value* in = field(c, "input")) opts.input = *in;
     if (const Value* term = field(c, "input_term")) {
       auto results = engine.eval("__input__ = " + term->as_string());
-      if (results.empty() || results[0].bindings.empty()) throw RegoError("runner", "input_term is undefined");
+      if (results.empty() || results[0].bindings.empty())
+        throw RegoError("runner", "input_term is undefined");
       opts.input = results[0].bindings[0].second;
     }
     opts.strict_builtin_errors = bool_field(c, "strict_error");
     opts.now_ns = 1'700'000'000'000'000'000;
     auto results = engine.eval(str_field(c, "query"), opts);
     if (expect_error) {
-      out.detail = "expected error '" + want_code + ": " + want_error + "', got " + std::to_string(results.size()) + " results";
+      out.detail = "expected error '" + want_code + ": " + want_error + "', got " +
+                   std::to_string(results.size()) + " results";
       return out;
     }
     std::vector<Value> got;
     for (const auto& r : results) {
       std::vector<ObjectEntry> entries;
-      for (const auto& [name, v] : r.bindings) entries.emplace_back(Value::string(name), normalise(v));
+      for (const auto& [name, v] : r.bindings)
+        entries.emplace_back(Value::string(name), normalise(v));
       got.push_back(Value::object(std::move(entries)));
     }
     const Value* want_v = field(c, "want_result");
@@ -174,7 +208,8 @@ Outcome run_case(const Value& c) {
     bool code_ok = want_code.empty() || e.code == want_code;
     bool msg_ok = want_error.empty() || what.find(want_error) != std::string::npos;
     out.pass = code_ok && msg_ok;
-    if (!out.pass) out.detail = "want error '" + want_code + ": " + want_error + "', got '" + what + "'";
+    if (!out.pass)
+      out.detail = "want error '" + want_code + ": " + want_error + "', got '" + what + "'";
     return out;
   } catch (const JsonError& e) {
     out.detail = std::string("bad JSON in case: ") + e.what();
@@ -186,7 +221,8 @@ Outcome run_case(const Value& c) {
 
 int main(int argc, char** argv) {
   if (argc < 2) {
-    std::cerr << "usage: rego_compliance DIR [--min-pass-rate PCT] [--topic NAME] [--verbose] [--markdown]\n";
+    std::cerr << "usage: rego_compliance DIR [--min-pass-rate PCT] [--topic NAME] [--verbose] "
+                 "[--markdown]\n";
     return 2;
   }
   fs::path dir = argv[1];
@@ -195,10 +231,14 @@ int main(int argc, char** argv) {
   bool verbose = false, markdown = false;
   for (int i = 2; i < argc; ++i) {
     std::string a = argv[i];
-    if (a == "--min-pass-rate" && i + 1 < argc) min_rate = std::stod(argv[++i]);
-    else if (a == "--topic" && i + 1 < argc) only_topic = argv[++i];
-    else if (a == "--verbose") verbose = true;
-    else if (a == "--markdown") markdown = true;
+    if (a == "--min-pass-rate" && i + 1 < argc)
+      min_rate = std::stod(argv[++i]);
+    else if (a == "--topic" && i + 1 < argc)
+      only_topic = argv[++i];
+    else if (a == "--verbose")
+      verbose = true;
+    else if (a == "--markdown")
+      markdown = true;
     else {
       std::cerr << "unknown argument: " << a << "\n";
       return 2;
@@ -211,7 +251,8 @@ int main(int argc, char** argv) {
   std::map<std::string, Tally> topics;
   std::vector<fs::path> files;
   for (const auto& entry : fs::recursive_directory_iterator(dir)) {
-    if (entry.is_regular_file() && entry.path().extension() == ".json") files.push_back(entry.path());
+    if (entry.is_regular_file() && entry.path().extension() == ".json")
+      files.push_back(entry.path());
   }
   std::sort(files.begin(), files.end());
   for (const auto& file : files) {
@@ -232,14 +273,16 @@ int main(int argc, char** argv) {
         ++t.skip;
         continue;
       }
-      if (std::getenv("REGO_COMPLIANCE_TRACE")) std::cerr << "case " << str_field(c, "note") << "\n";
+      if (std::getenv("REGO_COMPLIANCE_TRACE"))
+        std::cerr << "case " << str_field(c, "note") << "\n";
       Outcome o = run_case(c);
       if (o.pass) {
         ++t.pass;
       } else {
         ++t.fail;
         if (verbose) {
-          std::cout << "FAIL " << str_field(c, "note") << " (" << file.filename().string() << "): " << o.detail << "\n";
+          std::cout << "FAIL " << str_field(c, "note") << " (" << file.filename().string()
+                    << "): " << o.detail << "\n";
         }
       }
     }
@@ -254,9 +297,11 @@ int main(int argc, char** argv) {
   for (const auto& [name, t] : topics) {
     bool core = kCoreTopics.count(name) > 0;
     if (markdown) {
-      std::cout << "| " << name << " | " << (core ? "yes" : "") << " | " << t.pass << " | " << t.fail << " | " << t.skip << " |\n";
+      std::cout << "| " << name << " | " << (core ? "yes" : "") << " | " << t.pass << " | "
+                << t.fail << " | " << t.skip << " |\n";
     } else {
-      std::printf("%-40s %5s %5d %5d %5d\n", name.c_str(), core ? "yes" : "", t.pass, t.fail, t.skip);
+      std::printf("%-40s %5s %5d %5d %5d\n", name.c_str(), core ? "yes" : "", t.pass, t.fail,
+                  t.skip);
     }
     total.pass += t.pass;
     total.fail += t.fail;
@@ -265,8 +310,10 @@ int main(int argc, char** argv) {
   }
   int all = total.pass + total.fail + total.skip;
   double rate = all ? 100.0 * total.pass / all : 0;
-  std::printf("TOTAL: %d cases, %d pass, %d fail, %d skip (%.1f%% pass)\n", all, total.pass, total.fail, total.skip, rate);
-  for (const auto& [name, reason] : kSkippedTopics) std::printf("skipped topic %s: %s\n", name.c_str(), reason.c_str());
+  std::printf("TOTAL: %d cases, %d pass, %d fail, %d skip (%.1f%% pass)\n", all, total.pass,
+              total.fail, total.skip, rate);
+  for (const auto& [name, reason] : kSkippedTopics)
+    std::printf("skipped topic %s: %s\n", name.c_str(), reason.c_str());
   int status = 0;
   if (!core_failures.empty()) {
     std::printf("core topics with failures:");

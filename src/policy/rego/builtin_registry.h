@@ -25,7 +25,9 @@ namespace mcpgw::policy::rego {
 // A coarse static type: a set of kinds. Good enough for compile-time checks of constant
 // arguments; a term whose type is unknown is Any.
 using TypeMask = uint8_t;
-constexpr TypeMask type_of(Kind k) { return static_cast<TypeMask>(1u << static_cast<unsigned>(k)); }
+constexpr TypeMask type_of(Kind k) {
+  return static_cast<TypeMask>(1u << static_cast<unsigned>(k));
+}
 constexpr TypeMask kNull = type_of(Kind::Null);
 constexpr TypeMask kBoolean = type_of(Kind::Boolean);
 constexpr TypeMask kNumber = type_of(Kind::Number);
@@ -51,9 +53,9 @@ using BuiltinResult = std::variant<Value, Undefined, BuiltinError>;
 
 // Per-query state shared by all built-in calls of one evaluation.
 struct BuiltinContext {
-  int64_t now_ns = 0;          // time.now_ns: fixed for the whole query
-  uint64_t seed = 0;           // seed for rand.intn and uuid.rfc4122 (deterministic when fixed)
-  bool strict = false;         // strict built-in errors: the evaluator raises instead of undefined
+  int64_t now_ns = 0;   // time.now_ns: fixed for the whole query
+  uint64_t seed = 0;    // seed for rand.intn and uuid.rfc4122 (deterministic when fixed)
+  bool strict = false;  // strict built-in errors: the evaluator raises instead of undefined
   // Per-query memo for non-deterministic built-ins, keyed by the built-in's own choice of key
   // (rand.intn("x", 10) must give the same number twice in one query).
   std::map<std::string, Value>* memo = nullptr;

@@ -58,12 +58,15 @@ std::vector<std::string> split_dots(const std::string& s) {
 
 bool is_ground_term(const Term& t) {
   switch (t.kind) {
-    case TermKind::Scalar: return true;
+    case TermKind::Scalar:
+      return true;
     case TermKind::Array:
     case TermKind::Set:
     case TermKind::Object:
-      return std::all_of(t.args.begin(), t.args.end(), [](const TermPtr& a) { return is_ground_term(*a); });
-    default: return false;
+      return std::all_of(t.args.begin(), t.args.end(),
+                         [](const TermPtr& a) { return is_ground_term(*a); });
+    default:
+      return false;
   }
 }
 
@@ -82,7 +85,8 @@ void fold_constants(Term& t) {
     v = Value::set(std::move(items));
   } else {
     std::vector<ObjectEntry> entries;
-    for (size_t i = 0; i + 1 < t.args.size(); i += 2) entries.emplace_back(t.args[i]->value, t.args[i + 1]->value);
+    for (size_t i = 0; i + 1 < t.args.size(); i += 2)
+      entries.emplace_back(t.args[i]->value, t.args[i + 1]->value);
     v = Value::object(std::move(entries));
   }
   t.kind = TermKind::Scalar;
@@ -112,7 +116,8 @@ class BodyCompiler {
   void check_unused_assignments(const Rule& r) {
     std::vector<int> uses(static_cast<size_t>(next_slot_), 0);
     std::function<void(const Term&)> count = [&](const Term& t) {
-      if (t.kind == TermKind::Var && t.scope == VarScope::Local && t.slot >= 0) ++uses[static_cast<size_t>(t.slot)];
+      if (t.kind == TermKind::Var && t.scope == VarScope::Local && t.slot >= 0)
+        ++uses[static_cast<size_t>(t.slot)];
       for (const auto& a : t.args)
         if (a) count(*a);
       if (t.body) count_body(*t.body, count);
@@ -127,7 +132,8 @@ class BodyCompiler {
     for (const auto& [slot, loc] : assigned_) {
       // The declaration itself is one use.
       if (uses[static_cast<size_t>(slot)] <= 1) {
-        fail("rego_compile_error", "assigned var " + slot_names_[static_cast<size_t>(slot)] + " unused", loc);
+        fail("rego_compile_error",
+             "assigned var " + slot_names_[static_cast<size_t>(slot)] + " unused", loc);
       }
     }
   }
@@ -155,8 +161,8 @@ class BodyCompiler {
   }
 
   // Resolves a body and the extra terms that belong to its scope (rule heads), then orders it.
-  void compile_body(Body* body, Scope& scope, std::vector<TermPtr*> head_terms, Slots initially_bound,
-                    const std::vector<TermPtr*>& must_be_bound) {
+  void compile_body(Body* body, Scope& scope, std::vector<TermPtr*> head_terms,
+                    Slots initially_bound, const std::vector<TermPtr*>& must_be_bound) {
     if (body) body->scope_start = scope_start_for(scope);
     if (body) declare_body(*body, scope);
     if (body) resolve_direct(*body, scope);
@@ -213,7 +219,8 @@ class BodyCompiler {
       } else if (e.kind == ExprKind::SomeIn) {
         if (e.terms[0]) declare_pattern(scope, *e.terms[0], at);
         declare_pattern(scope, *e.terms[1], at);
-      } else if (e.kind == ExprKind::Term && e.term->kind == TermKind::Call && e.term->name == "assign") {
+      } else if (e.kind == ExprKind::Term && e.term->kind == TermKind::Call &&
+                 e.term->name == "assign") {
         const Term& lhs = *e.term->args[0];
         if (lhs.kind == TermKind::Var && !lhs.wildcard && scope.names.count(lhs.name) &&
             scope.parent == nullptr && false) {
@@ -317,9 +324,15 @@ class BodyCompiler {
   // Resolves vars outside nested bodies.
   void resolve_term(Term& t, Scope& scope) {
     switch (t.kind) {
-      case TermKind::Scalar: t.ground = true; return;
-      case TermKind::Var: resolve_var(t, scope); return;
-      case TermKind::Ref: resolve_ref(t, scope); return;
+      case TermKind::Scalar:
+        t.ground = true;
+        return;
+      case TermKind::Var:
+        resolve_var(t, scope);
+        return;
+      case TermKind::Ref:
+        resolve_ref(t, scope);
+        return;
       case TermKind::Array:
       case TermKind::Set:
       case TermKind::Object:
@@ -333,7 +346,8 @@ class BodyCompiler {
       case TermKind::ArrayCompr:
       case TermKind::SetCompr:
       case TermKind::ObjectCompr:
-      case TermKind::Template: return;  // nested bodies: resolve_nested
+      case TermKind::Template:
+        return;  // nested bodies: resolve_nested
     }
   }
 
@@ -472,7 +486,8 @@ class BodyCompiler {
         t.call_key = join_path(*path);
         return;
       }
-      if (segs[0] == "data" || (!prog_.registry->find(name) && !(mocked_ && mocked_->count(name)))) {
+      if (segs[0] == "data" ||
+          (!prog_.registry->find(name) && !(mocked_ && mocked_->count(name)))) {
         fail("rego_type_error", "undefined function " + name, t.loc);
       }
     }
@@ -513,7 +528,8 @@ class BodyCompiler {
       for (size_t i = 1; i < target.args.size(); ++i) {
         const Term& p = *target.args[i];
         if (p.kind != TermKind::Scalar || !p.value.is_string()) {
-          fail("rego_compile_error", "with keyword target must be a reference with constant keys", w.loc);
+          fail("rego_compile_error", "with keyword target must be a reference with constant keys",
+               w.loc);
         }
         text += "." + p.value.as_string();
       }
@@ -556,7 +572,8 @@ class BodyCompiler {
     // The replacement: another function, or a value.
     Term& v = *w.value;
     std::string vtext;
-    if (v.kind == TermKind::Var) vtext = v.name;
+    if (v.kind == TermKind::Var)
+      vtext = v.name;
     else if (v.kind == TermKind::Ref && v.args[0]->kind == TermKind::Var) {
       vtext = v.args[0]->name;
       for (size_t i = 1; i < v.args.size(); ++i) {
@@ -672,9 +689,11 @@ class BodyCompiler {
 
   void value_vars(const Term& t, const Slots& bound, Slots& needs, Slots& outs) {
     switch (t.kind) {
-      case TermKind::Scalar: return;
+      case TermKind::Scalar:
+        return;
       case TermKind::Var:
-        if (t.scope == VarScope::Local && !get(bound, t.slot) && !get(outs, t.slot)) set(needs, t.slot);
+        if (t.scope == VarScope::Local && !get(bound, t.slot) && !get(outs, t.slot))
+          set(needs, t.slot);
         return;
       case TermKind::Ref: {
         if (t.scope == VarScope::Local) value_vars(*t.args[0], bound, needs, outs);
@@ -705,7 +724,9 @@ class BodyCompiler {
       }
       case TermKind::ArrayCompr:
       case TermKind::SetCompr:
-      case TermKind::ObjectCompr: closure_needs(*t.body, bound, needs); return;
+      case TermKind::ObjectCompr:
+        closure_needs(*t.body, bound, needs);
+        return;
       case TermKind::Template:
         for (const auto& p : t.parts)
           if (p) closure_needs(*p, bound, needs);
@@ -770,7 +791,8 @@ class BodyCompiler {
       }
       return true;
     }
-    if (a.kind == TermKind::Object && b.kind == TermKind::Object && a.args.size() == b.args.size()) {
+    if (a.kind == TermKind::Object && b.kind == TermKind::Object &&
+        a.args.size() == b.args.size()) {
       Slots local = bound;
       for (size_t i = 0; i + 1 < a.args.size(); i += 2) {
         const Term* other = nullptr;
@@ -801,7 +823,8 @@ class BodyCompiler {
     Slots needs(bound.size(), false);
     for (const auto& w : e.with) value_vars(*w.value, bound, needs, outs);
     switch (e.kind) {
-      case ExprKind::SomeDecl: break;
+      case ExprKind::SomeDecl:
+        break;
       case ExprKind::SomeIn: {
         value_vars(*e.terms[2], bound, needs, outs);
         if (e.terms[0]) pattern_vars(*e.terms[0], bound, needs, outs);
@@ -913,8 +936,10 @@ std::string head_text(const Rule& r) {
   std::string out = r.head_ref[0]->name;
   for (size_t i = 1; i < r.head_ref.size(); ++i) {
     const Term& t = *r.head_ref[i];
-    if (t.kind == TermKind::Scalar && t.value.is_string()) out += "." + t.value.as_string();
-    else out += "[...]";
+    if (t.kind == TermKind::Scalar && t.value.is_string())
+      out += "." + t.value.as_string();
+    else
+      out += "[...]";
   }
   return out;
 }
@@ -927,7 +952,8 @@ void classify_rule(Rule& r) {
   r.static_len = n;
   if (r.has_params) {
     if (n != r.head_ref.size()) {
-      throw RegoError("rego_parse_error", "function names must be references with constant keys", r.loc);
+      throw RegoError("rego_parse_error", "function names must be references with constant keys",
+                      r.loc);
     }
     r.kind = RuleKind::Function;
   } else if (r.key) {
@@ -991,11 +1017,13 @@ void collect_with_targets(const Body* b, std::set<std::string>& out) {
     for (const auto& w : e.with) {
       const Term& t = *w.target;
       std::string text;
-      if (t.kind == TermKind::Var) text = t.name;
+      if (t.kind == TermKind::Var)
+        text = t.name;
       else if (t.kind == TermKind::Ref && t.args[0]->kind == TermKind::Var) {
         text = t.args[0]->name;
         for (size_t i = 1; i < t.args.size(); ++i) {
-          if (t.args[i]->kind == TermKind::Scalar && t.args[i]->value.is_string()) text += "." + t.args[i]->value.as_string();
+          if (t.args[i]->kind == TermKind::Scalar && t.args[i]->value.is_string())
+            text += "." + t.args[i]->value.as_string();
         }
       }
       if (!text.empty()) out.insert(text);
@@ -1018,7 +1046,8 @@ void compile_rule(const Program& prog, const Module& mod, const std::set<std::st
   if (r.value) heads.push_back(&r.value);
   bc.compile_body(r.body.get(), root, heads, bound, heads);
   r.frame_size = bc.frame_size();
-  r.constant_value = (!r.value || r.value->kind == TermKind::Scalar) && r.kind == RuleKind::Complete;
+  r.constant_value =
+      (!r.value || r.value->kind == TermKind::Scalar) && r.kind == RuleKind::Complete;
   if (strict) bc.check_unused_assignments(r);
   if (r.else_rule) compile_rule(prog, mod, names, mocked, strict, *r.else_rule);
 }
@@ -1048,15 +1077,19 @@ std::shared_ptr<Program> compile_modules(std::vector<Module> modules, const Regi
       if (r->kind == RuleKind::Function) {
         if (node->is_function && node->arity() != r->params.size()) {
           throw RegoError("rego_type_error",
-                          "conflicting rules " + join_path(node->path) + " found: functions must have the same arity",
+                          "conflicting rules " + join_path(node->path) +
+                              " found: functions must have the same arity",
                           r->loc);
         }
         node->is_function = true;
-        if (r->is_default) node->default_rule = r;
-        else node->functions.push_back(r);
+        if (r->is_default)
+          node->default_rule = r;
+        else
+          node->functions.push_back(r);
       } else if (r->is_default) {
         if (node->default_rule) {
-          throw RegoError("rego_type_error", "multiple default rules " + join_path(node->path) + " found", r->loc);
+          throw RegoError("rego_type_error",
+                          "multiple default rules " + join_path(node->path) + " found", r->loc);
         }
         node->default_rule = r;
       } else {
@@ -1074,8 +1107,8 @@ std::shared_ptr<Program> compile_modules(std::vector<Module> modules, const Regi
     }
     if ((complete && set) || (set && object) || (complete && object) ||
         (n.is_function && !n.rules.empty())) {
-      throw RegoError("rego_type_error",
-                      "conflicting rules " + join_path(n.path) + " found", n.rules.empty() ? Location{} : n.rules[0]->loc);
+      throw RegoError("rego_type_error", "conflicting rules " + join_path(n.path) + " found",
+                      n.rules.empty() ? Location{} : n.rules[0]->loc);
     }
     for (auto& [_, c] : n.children) check(*c);
   };
@@ -1084,7 +1117,8 @@ std::shared_ptr<Program> compile_modules(std::vector<Module> modules, const Regi
   std::set<std::string> mocked;
   for (auto& mod : prog->modules) {
     for (auto& r : mod.rules) {
-      for (Rule* e = r.get(); e; e = e->else_rule.get()) collect_with_targets(e->body.get(), mocked);
+      for (Rule* e = r.get(); e; e = e->else_rule.get())
+        collect_with_targets(e->body.get(), mocked);
     }
   }
   for (auto& mod : prog->modules) {

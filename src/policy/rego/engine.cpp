@@ -23,7 +23,8 @@ CompiledQuery Engine::prepare(std::string_view query) const {
   return compile_query(*program_, query);
 }
 
-std::vector<QueryResult> Engine::eval(const CompiledQuery& query, const EvalOptions& options) const {
+std::vector<QueryResult> Engine::eval(const CompiledQuery& query,
+                                      const EvalOptions& options) const {
   if (!program_) throw RegoError("rego_compile_error", "engine not compiled");
   return evaluate(*program_, data_, query, options);
 }

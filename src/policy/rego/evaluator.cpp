@@ -15,7 +15,8 @@ using ValueCont = FunctionRef<bool(const Value&)>;
 
 // Variables of one rule, function or query evaluation.
 struct Frame {
-  explicit Frame(int size) : values(static_cast<size_t>(size)), bound(static_cast<size_t>(size), 0) {}
+  explicit Frame(int size)
+      : values(static_cast<size_t>(size)), bound(static_cast<size_t>(size), 0) {}
   std::vector<Value> values;
   std::vector<uint8_t> bound;
 };
@@ -64,7 +65,8 @@ Value upsert(const Value& base, std::span<const std::string> path, const Value& 
 // Looks a key up in a collection the way a Rego reference does.
 const Value* lookup(const Value& coll, const Value& key, Value& scratch) {
   switch (coll.kind()) {
-    case Kind::Object: return coll.find(key);
+    case Kind::Object:
+      return coll.find(key);
     case Kind::Array: {
       if (!key.is_number()) return nullptr;
       auto i = key.to_int64();
@@ -77,7 +79,8 @@ const Value* lookup(const Value& coll, const Value& key, Value& scratch) {
         return &scratch;
       }
       return nullptr;
-    default: return nullptr;
+    default:
+      return nullptr;
   }
 }
 
@@ -189,9 +192,12 @@ class Evaluator {
     for (const auto& w : e.with) {
       if (!w.mock_key.empty()) {
         Mock m;
-        if (w.value_function) m.function = w.value_function;
-        else if (w.value_builtin) m.builtin = w.value_builtin;
-        else m.value = first_value(*w.value, f);
+        if (w.value_function)
+          m.function = w.value_function;
+        else if (w.value_builtin)
+          m.builtin = w.value_builtin;
+        else
+          m.value = first_value(*w.value, f);
         if (!m.value && !m.function && !m.builtin) return true;  // undefined replacement
         next.mocks[w.mock_key] = std::move(m);
         continue;
@@ -199,7 +205,8 @@ class Evaluator {
       std::optional<Value> v = first_value(*w.value, f);
       if (!v) return true;
       std::vector<std::string> path;
-      for (size_t j = 1; j < w.target->args.size(); ++j) path.push_back(w.target->args[j]->value.as_string());
+      for (size_t j = 1; j < w.target->args.size(); ++j)
+        path.push_back(w.target->args[j]->value.as_string());
       if (w.target->scope == VarScope::Input) {
         next.input = upsert(next.input ? *next.input : kEmptyObject, path, *v);
         if (path.empty()) next.input = *v;
@@ -235,7 +242,8 @@ class Evaluator {
     const Expr& e = b.exprs[i];
     bool top = &b == query_body_;
     switch (e.kind) {
-      case ExprKind::SomeDecl: return k();
+      case ExprKind::SomeDecl:
+        return k();
       case ExprKind::SomeIn:
         return eval_term(*e.terms[2], f, [&](const Value& coll) {
           return iterate(coll, [&](const Value& key, const Value& val) {
@@ -257,8 +265,10 @@ class Evaluator {
               });
             };
             auto with_value = [&]() { return match(*e.terms[1], val, f, body); };
-            if (e.terms[0]) match(*e.terms[0], key, f, with_value);
-            else with_value();
+            if (e.terms[0])
+              match(*e.terms[0], key, f, with_value);
+            else
+              with_value();
             if (!ok) all = false;
             return ok;
           });
@@ -266,7 +276,8 @@ class Evaluator {
           if (top) expr_values_[i] = Value::boolean(true);
           return k();
         });
-      case ExprKind::Term: break;
+      case ExprKind::Term:
+        break;
     }
     const Term& t = *e.term;
     if (t.kind == TermKind::Call && (t.name == "eq" || t.name == "assign")) {
@@ -318,7 +329,8 @@ class Evaluator {
         for (const auto& [key, v] : coll.entries())
           if (!fn(key, v)) return false;
         return true;
-      default: return true;
+      default:
+        return true;
     }
   }
 
@@ -360,7 +372,8 @@ class Evaluator {
     for (size_t j = 0; j < b.args.size(); j += 2) {
       const Term& bkey = *b.args[j];
       if (bkey.kind == TermKind::Scalar && bkey.value == key.value) {
-        return unify(*a.args[i + 1], *b.args[j + 1], f, [&]() { return unify_entries(a, b, i + 2, f, k); });
+        return unify(*a.args[i + 1], *b.args[j + 1], f,
+                     [&]() { return unify_entries(a, b, i + 2, f, k); });
       }
     }
     return true;
@@ -374,7 +387,8 @@ class Evaluator {
   // Binds the pattern's unbound vars so that it equals v.
   bool match(const Term& p, const Value& v, Frame& f, Cont k) {
     if (p.kind == TermKind::Var && p.scope == VarScope::Local) {
-      if (f.bound[static_cast<size_t>(p.slot)]) return f.values[static_cast<size_t>(p.slot)] == v ? k() : true;
+      if (f.bound[static_cast<size_t>(p.slot)])
+        return f.values[static_cast<size_t>(p.slot)] == v ? k() : true;
       bind(f, p.slot, v);
       bool r = k();
       unbind(f, p.slot);
@@ -418,7 +432,8 @@ class Evaluator {
     return eval_args_in_order(t, i, n, out, f, k);
   }
 
-  bool eval_args_in_order(const Term& t, size_t i, size_t n, std::vector<Value>& out, Frame& f, Cont k) {
+  bool eval_args_in_order(const Term& t, size_t i, size_t n, std::vector<Value>& out, Frame& f,
+                          Cont k) {
     if (i == n) return k();
     return eval_term(*t.args[i], f, [&](const Value& v) {
       out[i] = v;
@@ -435,7 +450,8 @@ class Evaluator {
     return eval_args_by(t, order, 0, out, f, k);
   }
 
-  bool eval_args_by(const Term& t, const std::vector<size_t>& order, size_t i, std::vector<Value>& out, Frame& f, Cont k) {
+  bool eval_args_by(const Term& t, const std::vector<size_t>& order, size_t i,
+                    std::vector<Value>& out, Frame& f, Cont k) {
     if (i == order.size()) return k();
     size_t j = order[i];
     return eval_term(*t.args[j], f, [&](const Value& v) {
@@ -446,14 +462,17 @@ class Evaluator {
 
   bool eval_term(const Term& t, Frame& f, ValueCont k) {
     switch (t.kind) {
-      case TermKind::Scalar: return k(t.value);
+      case TermKind::Scalar:
+        return k(t.value);
       case TermKind::Var:
-        if (t.scope != VarScope::Local) fail("rego_compile_error", "unresolved var " + t.name, t.loc);
+        if (t.scope != VarScope::Local)
+          fail("rego_compile_error", "unresolved var " + t.name, t.loc);
         if (!f.bound[static_cast<size_t>(t.slot)]) {
           fail("rego_unsafe_var_error", "var " + t.name + " is unsafe", t.loc);
         }
         return k(f.values[static_cast<size_t>(t.slot)]);
-      case TermKind::Ref: return eval_ref(t, f, k);
+      case TermKind::Ref:
+        return eval_ref(t, f, k);
       case TermKind::Array: {
         std::vector<Value> items(t.args.size());
         return eval_args(t, 0, t.args.size(), items, f, [&]() { return k(Value::array(items)); });
@@ -467,7 +486,8 @@ class Evaluator {
         return eval_args(t, 0, t.args.size(), items, f, [&]() {
           std::vector<ObjectEntry> entries;
           entries.reserve(items.size() / 2);
-          for (size_t i = 0; i + 1 < items.size(); i += 2) entries.emplace_back(items[i], items[i + 1]);
+          for (size_t i = 0; i + 1 < items.size(); i += 2)
+            entries.emplace_back(items[i], items[i + 1]);
           return k(Value::object(std::move(entries)));
         });
       }
@@ -513,7 +533,8 @@ class Evaluator {
         });
         return k(Value::object(std::move(entries)));
       }
-      case TermKind::Template: return eval_template(t, f, k);
+      case TermKind::Template:
+        return eval_template(t, f, k);
     }
     return true;
   }
@@ -558,16 +579,20 @@ class Evaluator {
     for (const auto& w : e.with) {
       if (!w.mock_key.empty()) {
         Mock m;
-        if (w.value_function) m.function = w.value_function;
-        else if (w.value_builtin) m.builtin = w.value_builtin;
-        else m.value = first_value(*w.value, f);
+        if (w.value_function)
+          m.function = w.value_function;
+        else if (w.value_builtin)
+          m.builtin = w.value_builtin;
+        else
+          m.value = first_value(*w.value, f);
         next.mocks[w.mock_key] = std::move(m);
         continue;
       }
       std::optional<Value> v = first_value(*w.value, f);
       if (!v) return std::nullopt;
       std::vector<std::string> path;
-      for (size_t j = 1; j < w.target->args.size(); ++j) path.push_back(w.target->args[j]->value.as_string());
+      for (size_t j = 1; j < w.target->args.size(); ++j)
+        path.push_back(w.target->args[j]->value.as_string());
       if (w.target->scope == VarScope::Input) {
         next.input = path.empty() ? *v : upsert(next.input ? *next.input : kEmptyObject, path, *v);
       } else {
@@ -589,7 +614,8 @@ class Evaluator {
 
   // ---- calls
   bool call(const Term& t, const std::vector<Value>& args_in, ValueCont k) {
-    size_t n = t.builtin ? t.builtin->params.size() : (t.function ? t.function->arity() : args_in.size());
+    size_t n =
+        t.builtin ? t.builtin->params.size() : (t.function ? t.function->arity() : args_in.size());
     std::span<const Value> args(args_in.data(), std::min(n, args_in.size()));
     const Builtin* builtin = t.builtin;
     const DataNode* function = t.function;
@@ -604,7 +630,9 @@ class Evaluator {
         builtin = m.builtin;
         function = m.function;
         // A mock function may take the arguments even if the original was a built-in.
-        if (function) args = std::span<const Value>(args_in.data(), std::min(args_in.size(), function->arity()));
+        if (function)
+          args =
+              std::span<const Value>(args_in.data(), std::min(args_in.size(), function->arity()));
       }
     }
     if (function) {
@@ -631,8 +659,9 @@ class Evaluator {
     }
     if (!builtin) {
       fail("eval_builtin_error",
-           t.name + ": not available in the embedded engine (network built-ins are left out on "
-                    "purpose); only calls replaced with `with` can run",
+           t.name +
+               ": not available in the embedded engine (network built-ins are left out on "
+               "purpose); only calls replaced with `with` can run",
            t.loc);
     }
     BuiltinResult r = builtin->fn(args, bctx_);
@@ -651,7 +680,8 @@ class Evaluator {
     return true;
   }
 
-  std::optional<Value> call_function(const DataNode& node, std::span<const Value> args, const Location& loc) {
+  std::optional<Value> call_function(const DataNode& node, std::span<const Value> args,
+                                     const Location& loc) {
     for (const DataNode* active : call_stack_) {
       if (active == &node) {
         fail("rego_recursion_error", "function data." + join(node.path) + " is recursive", loc);
@@ -669,7 +699,8 @@ class Evaluator {
               produced = true;
               if (result && *result != v) {
                 call_stack_.pop_back();
-                fail("eval_conflict_error", "functions must not produce multiple outputs for same inputs", r->loc);
+                fail("eval_conflict_error",
+                     "functions must not produce multiple outputs for same inputs", r->loc);
               }
               result = v;
               return !r->constant_value;
@@ -711,12 +742,14 @@ class Evaluator {
       return walk_value(*ctx_->input, t, 1, f, k);
     }
     if (t.scope == VarScope::Data) return eval_data(*prog_.root, t, 1, f, k);
-    return eval_term(*t.args[0], f, [&](const Value& head) { return walk_value(head, t, 1, f, k); });
+    return eval_term(*t.args[0], f,
+                     [&](const Value& head) { return walk_value(head, t, 1, f, k); });
   }
 
   // data_doc: v is (part of) a document under data, whose objects have string keys only; OPA
   // finds "2" for data.x[2] there.
-  bool walk_value(const Value& v, const Term& t, size_t i, Frame& f, ValueCont k, bool data_doc = false) {
+  bool walk_value(const Value& v, const Term& t, size_t i, Frame& f, ValueCont k,
+                  bool data_doc = false) {
     if (i == t.args.size()) return k(v);
     const Term& p = *t.args[i];
     if (is_unbound_var(p, f)) {
@@ -735,7 +768,8 @@ class Evaluator {
     auto step = [&](const Value& key) {
       Value scratch;
       const Value* child = lookup(v, key, scratch);
-      if (!child && data_doc && v.is_object() && key.is_integer()) child = v.find(key.number_text());
+      if (!child && data_doc && v.is_object() && key.is_integer())
+        child = v.find(key.number_text());
       if (!child) return true;
       Value keep = *child;  // v may be a temporary owned by the caller's frame
       return walk_value(keep, t, i + 1, f, k, data_doc);
@@ -767,7 +801,8 @@ class Evaluator {
 
   bool has_deeper_override(const std::vector<std::string>& path) const {
     for (const auto& [opath, _] : ctx_->data_overrides) {
-      if (opath.size() > path.size() && std::equal(path.begin(), path.end(), opath.begin())) return true;
+      if (opath.size() > path.size() && std::equal(path.begin(), path.end(), opath.begin()))
+        return true;
     }
     return false;
   }
@@ -819,7 +854,8 @@ class Evaluator {
       Value key = raw_key;
       if (raw_key.is_number() && raw_key.is_integer()) key = Value::string(raw_key.number_text());
       if (key.is_string()) {
-        if (const DataNode* child = node.child(key.as_string())) return eval_data(*child, t, i + 1, f, k);
+        if (const DataNode* child = node.child(key.as_string()))
+          return eval_data(*child, t, i + 1, f, k);
       }
       if (key.is_string() && has_deeper_override(node.path)) {
         // Base data below this node with the overrides under it applied.
@@ -834,7 +870,8 @@ class Evaluator {
         if (base) v = *base;
         for (const auto& [opath, value] : ctx_->data_overrides) {
           if (opath.size() > path.size() && std::equal(path.begin(), path.end(), opath.begin())) {
-            v = upsert(v ? *v : kEmptyObject, std::span<const std::string>(opath).subspan(path.size()), value);
+            v = upsert(v ? *v : kEmptyObject,
+                       std::span<const std::string>(opath).subspan(path.size()), value);
           }
         }
         if (!v) return true;
@@ -886,7 +923,8 @@ class Evaluator {
     }
     if (v && has_deeper_override(node.path)) {
       for (const auto& [opath, value] : ctx_->data_overrides) {
-        if (opath.size() > node.path.size() && std::equal(node.path.begin(), node.path.end(), opath.begin())) {
+        if (opath.size() > node.path.size() &&
+            std::equal(node.path.begin(), node.path.end(), opath.begin())) {
           v = upsert(*v, std::span<const std::string>(opath).subspan(node.path.size()), value);
         }
       }
@@ -899,8 +937,10 @@ class Evaluator {
 
   std::optional<Value> compute_node(const DataNode& node) {
     RuleKind kind = RuleKind::Object;
-    if (!node.rules.empty()) kind = node.rules[0]->kind;
-    else if (node.default_rule && !node.is_function) kind = RuleKind::Complete;
+    if (!node.rules.empty())
+      kind = node.rules[0]->kind;
+    else if (node.default_rule && !node.is_function)
+      kind = RuleKind::Complete;
     if (node.is_function) return std::nullopt;  // functions are not values
     if (kind == RuleKind::Complete) return eval_complete(node);
     if (kind == RuleKind::PartialSet) return eval_partial_set(node);
@@ -917,7 +957,8 @@ class Evaluator {
           return eval_term(*r->value_or_true(), f, [&](const Value& v) {
             produced = true;
             if (result && *result != v) {
-              fail("eval_conflict_error", "complete rules must not produce multiple outputs", r->loc);
+              fail("eval_conflict_error", "complete rules must not produce multiple outputs",
+                   r->loc);
             }
             result = v;
             return !r->constant_value;
@@ -973,7 +1014,8 @@ class Evaluator {
     if (base && !base->is_object() && node.rules.empty() && node.children.empty()) return *base;
     if (base && base->is_object()) {
       defined = true;
-      for (const auto& [key, v] : base->entries()) leaves.push_back(Leaf{{key}, v, {}, true, false});
+      for (const auto& [key, v] : base->entries())
+        leaves.push_back(Leaf{{key}, v, {}, true, false});
     }
     for (const auto& [name, child] : node.children) {
       if (child->is_function) continue;
@@ -1013,7 +1055,8 @@ class Evaluator {
       std::vector<Value>& order = ctx_->cache[static_cast<size_t>(node.id)].key_order;
       order.clear();
       for (const auto& leaf : leaves) {
-        if (std::find(order.begin(), order.end(), leaf.keys[0]) == order.end()) order.push_back(leaf.keys[0]);
+        if (std::find(order.begin(), order.end(), leaf.keys[0]) == order.end())
+          order.push_back(leaf.keys[0]);
       }
     }
     return build_object(leaves, 0, leaves.size(), 0);
@@ -1038,8 +1081,9 @@ class Evaluator {
 
   // Builds the object for leaves[from, to), all sharing keys[0, depth).
   Value build_object(std::vector<Leaf>& leaves, size_t from, size_t to, size_t depth) {
-    std::stable_sort(leaves.begin() + static_cast<long>(from), leaves.begin() + static_cast<long>(to),
-                     [depth](const Leaf& a, const Leaf& b) { return a.keys[depth] < b.keys[depth]; });
+    std::stable_sort(
+        leaves.begin() + static_cast<long>(from), leaves.begin() + static_cast<long>(to),
+        [depth](const Leaf& a, const Leaf& b) { return a.keys[depth] < b.keys[depth]; });
     std::vector<ObjectEntry> entries;
     size_t i = from;
     while (i < to) {
@@ -1048,8 +1092,10 @@ class Evaluator {
       // Group [i, j) shares this key.
       bool any_leaf_here = false, any_deeper = false;
       for (size_t x = i; x < j; ++x) {
-        if (leaves[x].keys.size() == depth + 1) any_leaf_here = true;
-        else any_deeper = true;
+        if (leaves[x].keys.size() == depth + 1)
+          any_leaf_here = true;
+        else
+          any_deeper = true;
       }
       if (any_leaf_here && any_deeper) {
         // Objects from base data or child rules merge with deeper rule results.
@@ -1069,7 +1115,8 @@ class Evaluator {
             fail("eval_conflict_error", "object keys must be unique", l.loc);
           }
         }
-        entries.emplace_back(leaves[i].keys[depth], build_object(expanded, 0, expanded.size(), depth + 1));
+        entries.emplace_back(leaves[i].keys[depth],
+                             build_object(expanded, 0, expanded.size(), depth + 1));
         i = j;
         continue;
       }
@@ -1079,9 +1126,12 @@ class Evaluator {
         std::vector<Value> items;
         for (size_t x = i; x < j; ++x) {
           const Leaf& l = leaves[x];
-          if (l.set_member) items.push_back(l.value);
-          else if (l.value.is_set()) items.insert(items.end(), l.value.items().begin(), l.value.items().end());
-          else fail("eval_conflict_error", "object keys must be unique", l.loc);
+          if (l.set_member)
+            items.push_back(l.value);
+          else if (l.value.is_set())
+            items.insert(items.end(), l.value.items().begin(), l.value.items().end());
+          else
+            fail("eval_conflict_error", "object keys must be unique", l.loc);
         }
         entries.emplace_back(leaves[i].keys[depth], Value::set(std::move(items)));
         i = j;

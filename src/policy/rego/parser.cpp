@@ -60,7 +60,8 @@ std::vector<TermPtr> clone_terms(const std::vector<TermPtr>& ts) {
 
 class Parser {
  public:
-  Parser(std::vector<Token> tokens, const std::string* file) : toks_(std::move(tokens)), file_(file) {}
+  Parser(std::vector<Token> tokens, const std::string* file)
+      : toks_(std::move(tokens)), file_(file) {}
 
   Module module(std::shared_ptr<std::string> file_holder) {
     Module m;
@@ -101,7 +102,8 @@ class Parser {
 
   TermPtr single_term() {
     TermPtr t = in_expr();
-    if (peek().kind != TokenKind::End) fail(peek(), "unexpected " + describe(peek()) + " after term");
+    if (peek().kind != TokenKind::End)
+      fail(peek(), "unexpected " + describe(peek()) + " after term");
     return t;
   }
 
@@ -131,12 +133,18 @@ class Parser {
   Location loc(const Token& t) const { return Location{file_, t.row, t.col}; }
   static std::string describe(const Token& t) {
     switch (t.kind) {
-      case TokenKind::End: return "eof";
-      case TokenKind::Ident: return "ident '" + t.text + "'";
-      case TokenKind::Number: return "number";
-      case TokenKind::String: return "string";
-      case TokenKind::Template: return "template string";
-      case TokenKind::Punct: return "'" + t.text + "'";
+      case TokenKind::End:
+        return "eof";
+      case TokenKind::Ident:
+        return "ident '" + t.text + "'";
+      case TokenKind::Number:
+        return "number";
+      case TokenKind::String:
+        return "string";
+      case TokenKind::Template:
+        return "template string";
+      case TokenKind::Punct:
+        return "'" + t.text + "'";
     }
     return "token";
   }
@@ -144,11 +152,13 @@ class Parser {
     throw RegoError("rego_parse_error", msg, loc(t));
   }
   void expect_punct(std::string_view p) {
-    if (!is_punct(p)) fail(peek(), "unexpected " + describe(peek()) + ": expected '" + std::string(p) + "'");
+    if (!is_punct(p))
+      fail(peek(), "unexpected " + describe(peek()) + ": expected '" + std::string(p) + "'");
     next();
   }
   std::string expect_ident() {
-    if (peek().kind != TokenKind::Ident) fail(peek(), "unexpected " + describe(peek()) + ": expected ident");
+    if (peek().kind != TokenKind::Ident)
+      fail(peek(), "unexpected " + describe(peek()) + ": expected ident");
     return next().text;
   }
   // A literal ends at ';', a line break, a closing bracket or the end.
@@ -199,9 +209,9 @@ class Parser {
     }
     const std::string& root = imp.path[0];
     if (root != "data" && root != "input" && root != "future" && root != "rego") {
-      throw RegoError("rego_parse_error",
-                      "invalid import " + root + ": path must begin with input, data, future or rego",
-                      imp.loc);
+      throw RegoError(
+          "rego_parse_error",
+          "invalid import " + root + ": path must begin with input, data, future or rego", imp.loc);
     }
     if (is_ident("as") && !peek().newline_before) {
       next();
@@ -215,7 +225,8 @@ class Parser {
   std::vector<TermPtr> head_ref() {
     std::vector<TermPtr> ref;
     const Token& first = peek();
-    if (first.kind != TokenKind::Ident) fail(first, "unexpected " + describe(first) + ": expected rule head");
+    if (first.kind != TokenKind::Ident)
+      fail(first, "unexpected " + describe(first) + ": expected rule head");
     auto v = make_term(TermKind::Var, loc(first));
     v->name = next().text;
     ref.push_back(v);
@@ -409,12 +420,14 @@ class Parser {
       return;
     }
     // `some x in xs` where the parser took `x in xs` as a membership call.
-    if (terms.size() == 1 && terms[0]->kind == TermKind::Call && terms[0]->name == "internal.member_2") {
+    if (terms.size() == 1 && terms[0]->kind == TermKind::Call &&
+        terms[0]->name == "internal.member_2") {
       e.kind = ExprKind::SomeIn;
       e.terms = {nullptr, terms[0]->args[0], terms[0]->args[1]};
       return;
     }
-    if (terms.size() == 2 && terms[1]->kind == TermKind::Call && terms[1]->name == "internal.member_2") {
+    if (terms.size() == 2 && terms[1]->kind == TermKind::Call &&
+        terms[1]->name == "internal.member_2") {
       e.kind = ExprKind::SomeIn;
       e.terms = {terms[0], terms[1]->args[0], terms[1]->args[1]};
       return;
@@ -435,7 +448,8 @@ class Parser {
       key = first;
       first = or_expr();
     }
-    if (!is_ident("in")) fail(peek(), "unexpected " + describe(peek()) + ": expected 'in' in every");
+    if (!is_ident("in"))
+      fail(peek(), "unexpected " + describe(peek()) + ": expected 'in' in every");
     next();
     TermPtr domain = relation_expr();
     if (key && key->kind != TermKind::Var) fail(peek(), "every key must be a variable");
@@ -462,13 +476,20 @@ class Parser {
     TermPtr lhs = or_expr();
     while (continues()) {
       std::string op;
-      if (is_punct("==")) op = "equal";
-      else if (is_punct("!=")) op = "neq";
-      else if (is_punct("<")) op = "lt";
-      else if (is_punct("<=")) op = "lte";
-      else if (is_punct(">")) op = "gt";
-      else if (is_punct(">=")) op = "gte";
-      else break;
+      if (is_punct("=="))
+        op = "equal";
+      else if (is_punct("!="))
+        op = "neq";
+      else if (is_punct("<"))
+        op = "lt";
+      else if (is_punct("<="))
+        op = "lte";
+      else if (is_punct(">"))
+        op = "gt";
+      else if (is_punct(">="))
+        op = "gte";
+      else
+        break;
       Location at = loc(next());
       TermPtr rhs = or_expr();
       lhs = make_call(op, {lhs, rhs}, at);
@@ -535,7 +556,8 @@ class Parser {
       if (is_punct(".")) {
         next();
         const Token& name = peek();
-        if (name.kind != TokenKind::Ident) fail(name, "unexpected " + describe(name) + ": expected ident");
+        if (name.kind != TokenKind::Ident)
+          fail(name, "unexpected " + describe(name) + ": expected ident");
         t = append_ref(t, make_scalar(Value::string(next().text), loc(name)));
       } else if (is_punct("[")) {
         next();
@@ -613,8 +635,10 @@ class Parser {
         if (!v) fail(t, "invalid number");
         return make_scalar(*v, at);
       }
-      case TokenKind::String: return make_scalar(Value::string(next().text), at);
-      case TokenKind::Template: return template_term();
+      case TokenKind::String:
+        return make_scalar(Value::string(next().text), at);
+      case TokenKind::Template:
+        return template_term();
       case TokenKind::Ident: {
         std::string name = next().text;
         bool ref_follows = !peek().newline_before && (is_punct(".") || is_punct("["));
@@ -631,8 +655,10 @@ class Parser {
         v->name = std::move(name);
         return v;
       }
-      case TokenKind::Punct: break;
-      case TokenKind::End: fail(t, "unexpected eof token: expected term");
+      case TokenKind::Punct:
+        break;
+      case TokenKind::End:
+        fail(t, "unexpected eof token: expected term");
     }
     if (t.text == "-" && peek(1).kind == TokenKind::Number) {
       next();
@@ -685,7 +711,8 @@ class Parser {
     nesting_ = 0;
     no_pipe_ = false;
     while (!is_punct(close)) {
-      if (peek().kind == TokenKind::End) fail(peek(), "unexpected eof token: expected '" + std::string(close) + "'");
+      if (peek().kind == TokenKind::End)
+        fail(peek(), "unexpected eof token: expected '" + std::string(close) + "'");
       body->exprs.push_back(literal());
       if (is_punct(";")) {
         next();
@@ -797,7 +824,8 @@ class Parser {
       body->loc = Location{file_, part.row, part.col};
       if (sub.peek().kind == TokenKind::End) fail(tok, "empty template expression");
       body->exprs.push_back(sub.literal());
-      if (sub.peek().kind != TokenKind::End) fail(sub.peek(), "unexpected " + describe(sub.peek()) + " in template expression");
+      if (sub.peek().kind != TokenKind::End)
+        fail(sub.peek(), "unexpected " + describe(sub.peek()) + " in template expression");
       number_exprs(*body);
       t->args.push_back(nullptr);
       t->parts.push_back(body);

@@ -25,7 +25,8 @@ TEST(Compiler, UnknownFunctionsMayOnlyBeCalledWhenMocked) {
 }
 
 TEST(Compiler, ArityIsChecked) {
-  std::string err = error_of([] { eval_x({"package p\nf(a) := a\nx := f(1, 2, 3)\n"}, "x = data.p.x"); });
+  std::string err =
+      error_of([] { eval_x({"package p\nf(a) := a\nx := f(1, 2, 3)\n"}, "x = data.p.x"); });
   EXPECT_NE(err.find("has arity 1, got 3 arguments"), std::string::npos) << err;
   err = error_of([] { eval_x({"package p\nx := 1 + 2 + 3\ny := plus(1)\n"}, "x = data.p.x"); });
   EXPECT_NE(err.find("plus: arity mismatch"), std::string::npos) << err;
@@ -45,14 +46,16 @@ TEST(Compiler, UnsafeVariablesAreReported) {
 
 TEST(Compiler, ReordersBodiesForSafety) {
   // y is used before it is bound in source order; OPA reorders, so do we.
-  EXPECT_EQ(eval_x({"package p\nx := y if { y > 1; y := 5 }\n"}, "x = data.p.x"), (std::vector<std::string>{"5"}));
+  EXPECT_EQ(eval_x({"package p\nx := y if { y > 1; y := 5 }\n"}, "x = data.p.x"),
+            (std::vector<std::string>{"5"}));
 }
 
 TEST(Compiler, ConflictingRuleKindsAreRejected) {
   std::string err = error_of([] { eval_x({"package p\nq := 1\nq contains 2\n"}, "x = data.p.q"); });
   EXPECT_NE(err.find("conflicting rules data.p.q"), std::string::npos) << err;
   // Found by rego_fuzz: a complete rule and a ref-head object rule at the same path.
-  err = error_of([] { eval_x({"package p\na.b[c].d := 1 if some c in [1]\na.b\n"}, "x = data.p.a"); });
+  err = error_of(
+      [] { eval_x({"package p\na.b[c].d := 1 if some c in [1]\na.b\n"}, "x = data.p.a"); });
   EXPECT_NE(err.find("conflicting rules data.p.a.b"), std::string::npos) << err;
   err = error_of([] { eval_x({"package p\ndefault q := 1\ndefault q := 2\n"}, "x = data.p.q"); });
   EXPECT_NE(err.find("multiple default rules"), std::string::npos) << err;
@@ -69,7 +72,8 @@ TEST(Compiler, StrictModeReportsUnusedAssignments) {
   std::string unused = "package p\nq if {\n  x := 1\n  true\n}\n";
   EXPECT_EQ(error_of([&] { compile(unused, false); }), "");
   std::string err = error_of([&] { compile(unused, true); });
-  EXPECT_NE(err.find("u.rego:3:3: rego_compile_error: assigned var x unused"), std::string::npos) << err;
+  EXPECT_NE(err.find("u.rego:3:3: rego_compile_error: assigned var x unused"), std::string::npos)
+      << err;
   EXPECT_EQ(error_of([&] { compile("package p\nq := y if {\n  y := 1\n}\n", true); }), "");
 }
 

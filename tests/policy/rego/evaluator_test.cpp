@@ -20,8 +20,11 @@ TEST(Evaluator, UndefinedFalseAndDefault) {
 }
 
 TEST(Evaluator, CompleteRuleConflictIsAnError) {
-  std::string err = error_of([] { eval_x({"package p\nq := 1\nq := 2 if true\n"}, "x = data.p.q"); });
-  EXPECT_NE(err.find("eval_conflict_error: complete rules must not produce multiple outputs"), std::string::npos) << err;
+  std::string err =
+      error_of([] { eval_x({"package p\nq := 1\nq := 2 if true\n"}, "x = data.p.q"); });
+  EXPECT_NE(err.find("eval_conflict_error: complete rules must not produce multiple outputs"),
+            std::string::npos)
+      << err;
   err = error_of([] { eval_x({"package p\nf(_) := 1\nf(x) := 2 if x > 0\n"}, "x = data.p.f(1)"); });
   EXPECT_NE(err.find("functions must not produce multiple outputs"), std::string::npos) << err;
 }
@@ -40,7 +43,8 @@ a.b[c].d := 1 if some c in input.xs
 
 TEST(Evaluator, IterationUnificationAndComprehensions) {
   std::string data = R"({"users": [{"n": "a", "r": ["x"]}, {"n": "b", "r": ["y", "x"]}]})";
-  EXPECT_EQ(eval_x({}, "x := [u.n | some u in data.users; \"x\" in u.r]", "", data), Strings{R"(["a","b"])"});
+  EXPECT_EQ(eval_x({}, "x := [u.n | some u in data.users; \"x\" in u.r]", "", data),
+            Strings{R"(["a","b"])"});
   EXPECT_EQ(eval_x({}, "[x, 2] = [1, y]", "", data), Strings{"1"});
   EXPECT_EQ(eval_x({}, "x := {k: v | some k, v in {\"a\": 1}}", "", data), Strings{R"({"a":1})"});
   EXPECT_EQ(eval_x({}, "data.users[i].n = x", "", data), (Strings{"\"a\"", "\"b\""}));
@@ -67,7 +71,8 @@ thrice(v) := v * 3
 }
 
 TEST(Evaluator, StringInterpolation) {
-  EXPECT_EQ(eval_x({}, R"(x := $"n={1 + 1} s={{1}} u={input.nope}")", "{}"), Strings{R"("n=2 s={1} u=<undefined>")"});
+  EXPECT_EQ(eval_x({}, R"(x := $"n={1 + 1} s={{1}} u={input.nope}")", "{}"),
+            Strings{R"("n=2 s={1} u=<undefined>")"});
 }
 
 TEST(Evaluator, BuiltinErrorsAreUndefinedUnlessStrict) {
@@ -78,7 +83,8 @@ TEST(Evaluator, BuiltinErrorsAreUndefinedUnlessStrict) {
 
 TEST(Evaluator, PrintWritesArgumentsAndIsTrue) {
   Engine engine;
-  engine.add_module("p.rego", "package p\nq if {\n  print(\"n:\", input.n, input.missing)\n  input.n > 1\n}\n");
+  engine.add_module(
+      "p.rego", "package p\nq if {\n  print(\"n:\", input.n, input.missing)\n  input.n > 1\n}\n");
   engine.compile();
   std::vector<std::string> lines;
   EvalOptions opts;
