@@ -237,26 +237,33 @@ std::string ClientCredentialsToken::last_error() const {
   return last_error_;
 }
 
-std::string ClientCredentialsToken::refresh_now() {
+TokenResponse ClientCredentialsToken::fetch() {
   {
     std::lock_guard lock(mutex_);
     last_attempt_ = std::chrono::steady_clock::now();
     attempted_ = true;
   }
-  auto res = request_token(settings_, "grant_type=client_credentials");
-  std::string error = std::move(res.error), token = std::move(res.access_token);
-  long long expires_in = res.expires_in;
-  std::lock_guard lock(mutex_);
-  last_error_ = error;
+  return request_token(settings_, "grant_type=client_credentials");
+}
+
+std::string ClientCredentialsToken::apply_locked(TokenResponse res) {
+  last_error_ = res.error;
   auto now_steady = std::chrono::steady_clock::now();
-  if (!error.empty()) {
+  if (!res.error.empty()) {
     next_refresh_ = now_steady + settings_.retry_interval;
-    return error;
+    return res.error;
   }
-  token_ = std::move(token);
-  expires_ = std::chrono::system_clock::now() + std::chrono::seconds(expires_in);
-  next_refresh_ = now_steady + std::chrono::seconds(std::max<long long>(1, expires_in * 8 / 10));
+  token_ = std::move(res.access_token);
+  expires_ = std::chrono::system_clock::now() + std::chrono::seconds(res.expires_in);
+  next_refresh_ =
+      now_steady + std::chrono::seconds(std::max<long long>(1, res.expires_in * 8 / 10));
   return "";
+}
+
+std::string ClientCredentialsToken::refresh_now() {
+  TokenResponse res = fetch();
+  std::lock_guard lock(mutex_);
+  return apply_locked(std::move(res));
 }
 
 void ClientCredentialsToken::run() {
@@ -269,13 +276,16 @@ void ClientCredentialsToken::run() {
     }
     fetching_ = true;
     lock.unlock();
-    std::string error = refresh_now();
-    if (!error.empty()) spdlog::warn("upstream token from {}: {}", settings_.token_endpoint, error);
+    TokenResponse res = fetch();
     lock.lock();
+    // The result, the end of the fetch and the callers it answers are published together: a
+    // caller who sees the result cannot also join the fetch that produced it.
+    std::string error = apply_locked(std::move(res));
     fetching_ = false;
     auto waiting = std::move(waiting_);
     waiting_.clear();
     lock.unlock();
+    if (!error.empty()) spdlog::warn("upstream token from {}: {}", settings_.token_endpoint, error);
     for (auto& done : waiting) done();
     lock.lock();
   }

@@ -89,6 +89,8 @@ class ClientCredentialsToken {
 
  private:
   void run();
+  TokenResponse fetch();                        // records the attempt; the request is unlocked
+  std::string apply_locked(TokenResponse res);  // under mutex_: keeps the token or the error
   ClientCredentialsSettings settings_;
   mutable std::mutex mutex_;
   std::condition_variable cv_;
