@@ -186,6 +186,9 @@ std::string SessionRouter::merged_initialize_result() {
   }
   // With no upstream up, still offer tools so that clients can list (nothing) and retry.
   if (ready == 0) caps["tools"] = {{"listChanged", true}};
+  declared_lists_.clear();
+  for (const char* k : {"tools", "prompts", "resources"})
+    if (caps.contains(k)) declared_lists_.push_back(k);
   json result = {
       {"protocolVersion", protocol_version_}, {"capabilities", caps}, {"serverInfo", server_info}};
   if (!instructions.empty()) result["instructions"] = instructions;
@@ -585,6 +588,22 @@ void SessionRouter::on_upstream_message(UpstreamLink& link, std::string message,
   }
   if (method == "notifications/message" && !related) related = link.sole_pending_stream();
   deliver_to_client(std::move(message), related, false);
+}
+
+void SessionRouter::on_upstream_restored(UpstreamLink& link) {
+  // What the upstream offers now may differ from the client's last lists (or the upstream was
+  // down when they were made): each list it serves is announced as changed, for the kinds this
+  // session declared with listChanged.
+  if (closed_ || !initialize_done_) return;
+  for (const std::string& kind : declared_lists_) {
+    if (!link.has_capability(kind)) continue;
+    catalog_.clear(kind);
+    if (kind == "resources") catalog_.clear("templates");
+    spdlog::info("session {}: upstream {} is back; {} may have changed", info_.session_id,
+                 link.name(), kind);
+    deliver_to_client(mcp::notification("notifications/" + kind + "/list_changed", {}), nullptr,
+                      false);
+  }
 }
 
 void SessionRouter::expire(std::chrono::steady_clock::time_point now) {

@@ -71,6 +71,7 @@ class SessionRouter : public session::UpstreamEvents,
   void on_upstream_message(session::UpstreamLink& link, std::string message,
                            const json::Envelope& env,
                            std::shared_ptr<session::EventStream> related) override;
+  void on_upstream_restored(session::UpstreamLink& link) override;
 
  private:
   using StreamPtr = std::shared_ptr<session::EventStream>;
@@ -102,6 +103,8 @@ class SessionRouter : public session::UpstreamEvents,
   std::string protocol_version_;
   std::string client_params_;
   bool initialize_done_ = false;
+  // The list kinds this session's initialize result declared (tools, prompts, resources).
+  std::vector<std::string> declared_lists_;
   std::chrono::steady_clock::time_point last_activity_;
   std::vector<std::shared_ptr<session::UpstreamLink>> links_;
   Catalog catalog_;

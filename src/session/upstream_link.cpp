@@ -98,11 +98,13 @@ void UpstreamLink::spawn_transport() {
     self->backoff_ = self->server_.restart_backoff_initial;
     spdlog::info("upstream {}: ready ({}, protocol {})", self->server_.name,
                  self->transport_->describe(), self->protocol_version_);
-    if (auto done = std::move(self->start_done_)) {
-      self->start_done_ = nullptr;
-      done(true);
-    }
+    // The session's first start reports through start's callback; any later start is a
+    // recovery, which the session hears of (after this start's queued requests are sent).
+    auto done = std::move(self->start_done_);
+    self->start_done_ = nullptr;
+    if (done) done(true);
     self->flush_queue();
+    if (!done) self->events_.on_upstream_restored(*self);
   };
   pending_[id] = std::move(p);
   transport_->send(mcp::request(std::to_string(id), "initialize", init_params_));
@@ -127,15 +129,12 @@ void UpstreamLink::forward_request(std::string_view message, const json::Envelop
     stream->response_done();
   };
   if (state_ == State::Closed) return send_error("upstream " + server_.name + " is closed");
-  if (state_ == State::Down) {
-    auto now = std::chrono::steady_clock::now();
-    if (now < restart_not_before_) {
-      auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(restart_not_before_ - now);
-      return send_error("upstream " + server_.name + " is unavailable (" + last_error_ +
-                        "); next restart in " + std::to_string(ms.count()) + " ms");
-    }
-    spdlog::info("upstream {}: restarting", server_.name);
-    spawn_transport();
+  if (state_ == State::Down && !restart_if_due()) {
+    auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+        restart_not_before_ - std::chrono::steady_clock::now());
+    return send_error("upstream " + server_.name + " is unavailable (" + last_error_ +
+                      "); next restart in " + std::to_string(std::max<long long>(0, ms.count())) +
+                      " ms");
   }
   if (state_ == State::Starting) {
     std::weak_ptr<UpstreamLink> weak = weak_from_this();
@@ -169,6 +168,7 @@ void UpstreamLink::forward_request(std::string_view message, const json::Envelop
 }
 
 void UpstreamLink::call(std::string_view method, std::string_view params_json, Callback cb) {
+  if (state_ == State::Down) restart_if_due();
   if (state_ != State::Ready) {
     if (state_ == State::Starting) {
       std::weak_ptr<UpstreamLink> weak = weak_from_this();
@@ -177,8 +177,10 @@ void UpstreamLink::call(std::string_view method, std::string_view params_json, C
       });
       return;
     }
-    std::string msg = mcp::error_response("0", mcp::error::kUpstreamUnavailable,
-                                          "upstream " + server_.name + " is unavailable");
+    std::string msg =
+        mcp::error_response("0", mcp::error::kUpstreamUnavailable,
+                            "upstream " + server_.name + " is unavailable" +
+                                (last_error_.empty() ? std::string() : " (" + last_error_ + ")"));
     cb(msg, json::read_envelope(msg));
     return;
   }
@@ -261,6 +263,28 @@ void UpstreamLink::on_closed(std::string reason) {
   }
   // Queued requests see state Down and answer with an error.
   flush_queue();
+  schedule_restart();
+}
+
+bool UpstreamLink::restart_if_due() {
+  if (state_ != State::Down || std::chrono::steady_clock::now() < restart_not_before_) return false;
+  spdlog::info("upstream {}: restarting", server_.name);
+  spawn_transport();
+  return true;
+}
+
+void UpstreamLink::schedule_restart() {
+  if (state_ != State::Down) return;
+  // A session's upstream that is down comes back on its own, so that its tools reappear without
+  // the client having to call one of them first.
+  if (!restart_timer_) restart_timer_ = std::make_unique<asio::steady_timer>(io_);
+  restart_timer_->expires_at(restart_not_before_);
+  std::weak_ptr<UpstreamLink> weak = weak_from_this();
+  restart_timer_->async_wait([weak](error_code ec) {
+    auto self = weak.lock();
+    if (ec || !self) return;
+    self->restart_if_due();
+  });
 }
 
 void UpstreamLink::fail_all(int code, const std::string& why) {
@@ -353,6 +377,7 @@ void UpstreamLink::expire(std::chrono::steady_clock::time_point now) {
 void UpstreamLink::close() {
   if (state_ == State::Closed) return;
   state_ = State::Closed;
+  if (restart_timer_) restart_timer_->cancel();
   if (transport_) transport_->close();
   fail_all(mcp::error::kUpstreamUnavailable, "session ended");
   queued_.clear();

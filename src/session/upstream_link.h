@@ -1,6 +1,7 @@
 // One client session's session with one upstream server: the transport, the MCP initialize
 // handshake, the table of requests in flight (upstream id -> who is waiting), progress-token
-// mapping, and restart with backoff when the upstream dies.
+// mapping, and restart with backoff when the upstream dies: at the latest when the backoff is
+// over, or at the first request after it, whichever comes first.
 #pragma once
 #include <chrono>
 #include <cstdint>
@@ -30,6 +31,9 @@ class UpstreamEvents {
   virtual void on_upstream_message(UpstreamLink& link, std::string message,
                                    const json::Envelope& env,
                                    std::shared_ptr<EventStream> related) = 0;
+  // The upstream is Ready again after having been down (a restart, or a first start that
+  // failed): its lists may differ from what the client last saw.
+  virtual void on_upstream_restored(UpstreamLink& link) { (void)link; }
 };
 
 class UpstreamLink : public std::enable_shared_from_this<UpstreamLink> {
@@ -92,6 +96,9 @@ class UpstreamLink : public std::enable_shared_from_this<UpstreamLink> {
   };
 
   void spawn_transport();
+  // Down and past the backoff: starts again. Returns false while the backoff lasts.
+  bool restart_if_due();
+  void schedule_restart();
   void on_message(std::string message, std::string_view in_reply_to);
   void on_closed(std::string reason);
   void fail_all(int code, const std::string& why);
@@ -118,6 +125,7 @@ class UpstreamLink : public std::enable_shared_from_this<UpstreamLink> {
   std::chrono::milliseconds backoff_;
   std::chrono::steady_clock::time_point restart_not_before_{};
   std::unique_ptr<asio::steady_timer> start_timer_;
+  std::unique_ptr<asio::steady_timer> restart_timer_;
   std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
 };
 
