@@ -4,12 +4,15 @@
 // with jose against the IdP's JWKS. The gateway obtains that token itself with the
 // client-credentials grant (auth.upstreams); the client's own token never reaches the upstream.
 // Also: a revoked upstream token is replaced and the call retried; a token endpoint that is down
-// makes calls to that upstream fail with an error naming the reason, and nothing is sent to the
-// upstream without credentials.
+// makes calls to that upstream fail with an error naming the reason, nothing is sent to the
+// upstream without credentials, and the session gets the upstream back once it answers.
 //
 //   MCPGW_BINARY=build/src/cli/mcp-gateway node --test tests/e2e/auth/upstream_credentials.mjs
 import assert from 'node:assert/strict';
+import http from 'node:http';
 import { after, before, describe, it } from 'node:test';
+
+import { ToolListChangedNotificationSchema } from '@modelcontextprotocol/sdk/types.js';
 
 import { freePort } from '../lib/ports.mjs';
 import { ProcessGroup } from '../lib/processes.mjs';
@@ -121,5 +124,32 @@ describe('upstream credentials: the gateway presents its own token to a protecte
       return true;
     });
     assert.deepEqual(upstream.requests.slice(before), [], 'nothing was sent without credentials');
+
+    // The token endpoint comes up (a relay to the IdP's): the same session gets the upstream
+    // back on its own, is told its tool list changed, and the call works.
+    const changed = [];
+    client.setNotificationHandler(ToolListChangedNotificationSchema, () => changed.push(Date.now()));
+    const relay = http.createServer(async (req, res) => {
+      const chunks = [];
+      for await (const chunk of req) chunks.push(chunk);
+      const answer = await fetch(idp.tokenEndpoint, {
+        method: 'POST',
+        headers: { 'content-type': req.headers['content-type'], authorization: req.headers.authorization ?? '' },
+        body: Buffer.concat(chunks),
+      });
+      res.writeHead(answer.status, { 'content-type': answer.headers.get('content-type') ?? 'application/json' });
+      res.end(Buffer.from(await answer.arrayBuffer()));
+    });
+    await new Promise((resolve) => relay.listen(deadPort, '127.0.0.1', resolve));
+    try {
+      for (let i = 0; i < 600 && changed.length === 0; ++i) await new Promise((r) => setTimeout(r, 50));
+      assert.ok(changed.length > 0, 'no tools/list_changed within 30 s of the token endpoint coming up');
+      const tools = await client.listTools();
+      assert.ok(tools.tools.some((t) => t.name === 'remote__whoami'), JSON.stringify(tools));
+      const claims = JSON.parse(textOf(await client.callTool({ name: 'remote__whoami', arguments: {} })));
+      assert.equal(claims.client_id, GATEWAY_CLIENT.client_id);
+    } finally {
+      relay.close();
+    }
   });
 });
