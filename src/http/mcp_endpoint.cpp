@@ -54,7 +54,9 @@ Reply rpc_error(int status, int code, std::string_view message, std::string_view
 }
 
 // Keeps the client's bearer token where the session's upstream credentials find it (token
-// exchange). Only tokens the authenticator verified; API keys are not exchanged.
+// exchange). Only tokens the authenticator verified; API keys are not exchanged. A kept token is
+// replaced only by a newer one, i.e. one that expires later: an older token the client still
+// sends (a request from before it renewed its token) is served with the newer one's exchange.
 void keep_client_token(const Request& req, std::shared_ptr<router::ClientToken>& kept) {
   if (!req.identity || req.identity->scheme == "api_key") return;
   std::string_view auth = req.authorization;
@@ -62,6 +64,7 @@ void keep_client_token(const Request& req, std::shared_ptr<router::ClientToken>&
   std::string_view token = auth.substr(7);
   if (!kept) kept = std::make_shared<router::ClientToken>();
   if (kept->token == token) return;
+  if (!kept->token.empty() && req.identity->expires_at <= kept->expires) return;
   kept->token = std::string(token);
   kept->expires = req.identity->expires_at;
 }

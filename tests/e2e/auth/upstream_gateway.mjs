@@ -9,11 +9,12 @@ import { writeTempConfig } from '../lib/config-yaml.mjs';
 import { gatewayBinary } from '../lib/gateway.mjs';
 import { waitForPort } from '../lib/ports.mjs';
 
-export async function connect(url, token) {
+// `headers`: the object the transport reads before each request; a caller that keeps it can
+// change the bearer token between requests of the session, as a client that renews its token.
+export async function connect(url, token, headers = {}) {
+  headers.Authorization = `Bearer ${token}`;
   const client = new Client({ name: 'mcpgw-upstream-creds-e2e', version: '1.0.0' }, { capabilities: {} });
-  await client.connect(new StreamableHTTPClientTransport(new URL(url), {
-    requestInit: { headers: { Authorization: `Bearer ${token}` } },
-  }));
+  await client.connect(new StreamableHTTPClientTransport(new URL(url), { requestInit: { headers } }));
   return client;
 }
 
