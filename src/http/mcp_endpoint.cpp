@@ -180,6 +180,11 @@ std::shared_ptr<router::SessionRouter> McpEndpoint::session_for(Request& req, Re
        req.identity->issuer != it->second->identity()->issuer)) {
     spdlog::warn("session {}: request from subject '{}' refused: the session belongs to '{}'",
                  it->first, req.identity->subject, it->second->identity()->subject);
+    // Audited as the requester's: someone holding another user's session id is worth a record.
+    router::SessionInfo info{it->first, req.identity, req.client_addr, std::string(req.user_agent)};
+    router::record_denial(
+        ctx_.audit, info, "", "",
+        std::string(req.method) + " on a session that belongs to another subject");
     error = rpc_error(404, mcp::error::kInvalidRequest, "Session not found");
     return nullptr;
   }

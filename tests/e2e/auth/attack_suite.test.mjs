@@ -485,6 +485,30 @@ describe('auth attack suite through the gateway binary', () => {
       assert.equal(record.target, 'test_simple_text');
       assert.equal(record.session_id, sessionId);
     }));
+
+  it('another user\'s valid token on a session: 404 as if there were none, audited with who asked', TEST,
+    withReport(async () => {
+      const sessionId = await allowed(mint(rsa, c('victim')), 'victim');
+      const userAgent = `attack-${++cases}`;
+      const { response, record } = await trail.one(() => post(gateway.url, mint(ec, c('intruder')), {
+        sessionId, userAgent,
+        body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/call', params: { name: 'test_simple_text', arguments: {} } }),
+      }));
+      assert.equal(response.status, 404, response.body);
+      assert.deepEqual(JSON.parse(response.body),
+        { jsonrpc: '2.0', id: null, error: { code: -32600, message: 'Session not found' } });
+      assert.equal(response.headers['mcp-session-id'], undefined);
+      assert.equal(record.decision, 'deny');
+      assert.equal(record.outcome, 'denied');
+      assert.equal(record.reason, 'POST on a session that belongs to another subject');
+      assert.equal(record.subject, 'intruder');
+      assert.equal(record.session_id, sessionId);
+      assert.equal(record.client_addr, '127.0.0.1');
+      assert.equal(record.user_agent, userAgent);
+      assert.equal(record.mcp_method, '');
+      assert.equal(record.target, '');
+      assert.ok(!JSON.stringify(record).includes('victim'), JSON.stringify(record));
+    }));
 });
 
 describe('JWKS endpoint down', () => {
