@@ -63,7 +63,11 @@ void CallLog::end(const void* stream, std::string_view response) {
   if (!recorder_ || open_.empty()) return;
   auto env = json::read_envelope(response);
   auto it = find(stream, env.id.in(response));
-  if (it == open_.end()) return;
+  if (it != open_.end()) finish(it, response, env);
+}
+
+void CallLog::finish(std::vector<Open>::iterator it, std::string_view response,
+                     const json::Envelope& env) {
   std::optional<int64_t> code;
   std::string outcome = "success", reason = "allowed";
   if (env.error.present()) {
@@ -93,12 +97,40 @@ void CallLog::abandon(const void* stream) {
 
 void CallLog::cancelled(std::string_view id_json) {
   for (auto it = open_.begin(); it != open_.end(); ++it) {
-    if (it->id == id_json) {
+    if (it->id == id_json && it->stream != server_requests_tag()) {
       write(*it, "error", -32800, 0, "cancelled by the client");
       open_.erase(it);
       return;
     }
   }
+}
+
+void CallLog::server_request(int64_t client_id, std::string_view message, const json::Envelope& env,
+                             std::string_view server) {
+  if (!recorder_) return;
+  Open call;
+  call.stream = server_requests_tag();
+  call.id = std::to_string(client_id);
+  call.started = std::chrono::steady_clock::now();
+  call.method = std::string(env.method_name(message));
+  call.server = std::string(server);
+  if (env.params.present()) call.arguments = std::string(env.params.in(message));
+  open_.push_back(std::move(call));
+}
+
+void CallLog::server_request_answered(int64_t client_id, std::string_view response,
+                                      const json::Envelope& env) {
+  if (!recorder_) return;
+  auto it = find(server_requests_tag(), std::to_string(client_id));
+  if (it != open_.end()) finish(it, response, env);
+}
+
+void CallLog::server_request_dropped(int64_t client_id, const std::string& reason) {
+  if (!recorder_) return;
+  auto it = find(server_requests_tag(), std::to_string(client_id));
+  if (it == open_.end()) return;
+  write(*it, "error", -32800, 0, reason);
+  open_.erase(it);
 }
 
 void CallLog::write(Open& call, const std::string& outcome, std::optional<int64_t> code,

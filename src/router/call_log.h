@@ -53,6 +53,15 @@ class CallLog {
   // The client cancelled the request with this id (it gets no response).
   void cancelled(std::string_view id_json);
 
+  // A request an upstream sent to the client (sampling, elicitation, roots), audited like a
+  // client's call: `server` is the upstream that asked, `client_id` the id the client sees, and
+  // the latency is the client's. Ended by the client's response or by server_request_dropped.
+  void server_request(int64_t client_id, std::string_view message, const json::Envelope& env,
+                      std::string_view server);
+  void server_request_answered(int64_t client_id, std::string_view response,
+                               const json::Envelope& env);
+  void server_request_dropped(int64_t client_id, const std::string& reason);
+
  private:
   struct Open {
     const void* stream;
@@ -61,6 +70,9 @@ class CallLog {
     std::string method, server, target, arguments;
   };
   std::vector<Open>::iterator find(const void* stream, std::string_view id_json);
+  void finish(std::vector<Open>::iterator it, std::string_view response, const json::Envelope& env);
+  // The `stream` of requests from upstreams: they belong to no client stream.
+  const void* server_requests_tag() const { return this; }
   void write(Open& call, const std::string& outcome, std::optional<int64_t> code, int64_t bytes,
              const std::string& reason);
   audit::Recorder* recorder_;

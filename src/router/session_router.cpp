@@ -265,6 +265,7 @@ void SessionRouter::handle_response(std::string_view message, const mcpgw::json:
   auto link = it->second.link.lock();
   std::string upstream_id = std::move(it->second.upstream_id);
   server_requests_.erase(it);
+  calls_.server_request_answered(id, message, env);
   if (link) link->send_raw(mcpgw::json::splice(message, {{env.id, upstream_id}}));
 }
 
@@ -547,6 +548,7 @@ void SessionRouter::on_upstream_message(UpstreamLink& link, std::string message,
     }
     int64_t gid = ++next_server_request_id_;
     server_requests_[gid] = ServerRequest{link.weak_from_this(), std::string(env.id.in(message))};
+    calls_.server_request(gid, message, env, link.name());
     std::string out = mcpgw::json::splice(message, {{env.id, std::to_string(gid)}});
     // Related requests go on the stream of the client request they serve; others on GET.
     deliver_to_client(std::move(out), related, true);
@@ -573,6 +575,7 @@ void SessionRouter::on_upstream_message(UpstreamLink& link, std::string message,
       if (it->second.upstream_id == up_id && it->second.link.lock().get() == &link) {
         std::string out =
             mcpgw::json::splice(message, {{env.request_id, std::to_string(it->first)}});
+        calls_.server_request_dropped(it->first, "withdrawn by the server");
         server_requests_.erase(it);
         deliver_to_client(std::move(out), related, false);
         return;
@@ -613,6 +616,9 @@ void SessionRouter::expire(std::chrono::steady_clock::time_point now) {
 void SessionRouter::close() {
   if (closed_) return;
   closed_ = true;
+  for (auto& [gid, request] : server_requests_)
+    calls_.server_request_dropped(gid, "the session ended before the client answered");
+  server_requests_.clear();
   for (auto& link : links_) link->close();
   for (auto& [sid, weak] : streams_)
     if (auto s = weak.lock()) s->finish();

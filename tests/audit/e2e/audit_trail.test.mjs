@@ -14,6 +14,7 @@ import crypto from 'node:crypto';
 
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import { CreateMessageRequestSchema } from '@modelcontextprotocol/sdk/types.js';
 
 import { withProcessReport } from '../../e2e/lib/clients.mjs';
 import { gatewayBinary, startGateway } from '../../e2e/lib/gateway.mjs';
@@ -29,8 +30,16 @@ const CALLER_KEY = 'e2e-caller-key-0001';
 const LISTER_KEY = 'e2e-lister-key-0002';
 const sha256 = (text) => crypto.createHash('sha256').update(text).digest('hex');
 
+// The caller can sample: the upstream's sampling request during a call reaches it, and is
+// audited as a call of its own.
 async function connectWithKey(url, key) {
-  const client = new Client({ name: 'mcpgw-audit-e2e', version: '1.0.0' }, { capabilities: {} });
+  const client = new Client({ name: 'mcpgw-audit-e2e', version: '1.0.0' }, { capabilities: { sampling: {} } });
+  client.setRequestHandler(CreateMessageRequestSchema, async () => ({
+    role: 'assistant',
+    content: { type: 'text', text: 'sampled for the audit e2e' },
+    model: 'e2e-test-model',
+    stopReason: 'endTurn',
+  }));
   const transport = new StreamableHTTPClientTransport(new URL(url), {
     requestInit: { headers: { Authorization: `ApiKey ${key}` } },
   });
@@ -101,6 +110,13 @@ describe('audit trail through the gateway into PostgreSQL', () => {
         (e) => e,
       );
       assert.ok(denied instanceof Error || denied.isError, 'the call without tools:call was not refused');
+      // A tool whose server asks the client to sample, with a secret in the prompt.
+      const sampled = await caller.callTool(
+        { name: 'trigger-sampling-request', arguments: { prompt: `summarise ${SECRET_KEY}`, maxTokens: 20 } },
+        undefined,
+        { timeout: 30000 },
+      );
+      assert.match(JSON.stringify(sampled.content), /sampled for the audit e2e/);
 
       // SIGTERM: the gateway drains its audit queue before it exits.
       await group.stopAll(10000);
@@ -110,6 +126,16 @@ describe('audit trail through the gateway into PostgreSQL', () => {
         .filter(Boolean);
       assert.ok(rows.some((r) => r.startsWith('allow|success|caller|echo|')), `no allowed echo row in:\n${rows.join('\n')}`);
       assert.ok(rows.some((r) => r.startsWith('deny|denied|') && r.includes('tools:call')), `no denied row in:\n${rows.join('\n')}`);
+      // The server-to-client request: its own row, the caller's, naming the server that asked,
+      // inside the tools/call that caused it (its time and seq fall within the call's).
+      const sampling = psql(dsn, "SELECT decision || '|' || outcome || '|' || subject || '|' || server || '|' || target || '|' || (response_bytes > 0) FROM audit_events WHERE mcp_method = 'sampling/createMessage'")
+        .split('\n')
+        .filter(Boolean);
+      assert.deepEqual(sampling, ['allow|success|caller|everything||true']);
+      const order = psql(dsn, "SELECT mcp_method || '|' || target FROM audit_events WHERE mcp_method IN ('tools/call', 'sampling/createMessage') AND subject = 'caller' ORDER BY seq")
+        .split('\n')
+        .filter(Boolean);
+      assert.deepEqual(order, ['tools/call|echo', 'sampling/createMessage|', 'tools/call|trigger-sampling-request']);
       const everything = psql(dsn, 'SELECT string_agg(row_to_json(a)::text, E\'\\n\') FROM audit_events a');
       assert.ok(everything.includes('"target":"echo"'), 'the rows searched for secrets are not there');
       assert.ok(!everything.includes(SECRET_KEY), 'the API key reached the database');
