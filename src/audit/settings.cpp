@@ -13,10 +13,9 @@
 namespace mcpgw::audit {
 namespace {
 
+// key: within the section ("" for the section itself).
 [[noreturn]] void fail(const YAML::Node& node, const std::string& key, const std::string& what) {
-  std::string where = "audit." + key;
-  if (node.Mark().line >= 0) where += " (line " + std::to_string(node.Mark().line + 1) + ")";
-  throw config::ConfigError(where + ": " + what);
+  throw config::ConfigError::at(key.empty() ? "audit" : "audit." + key, node, what);
 }
 
 std::string scalar(const YAML::Node& node, const std::string& key) {
@@ -78,7 +77,7 @@ std::string host_name() {
 Settings load_settings(const YAML::Node& section) {
   Settings s;
   if (section && !section.IsNull()) {
-    if (!section.IsMap()) fail(section, "", "the audit section must be a mapping");
+    if (!section.IsMap()) fail(section, "", "must be a mapping");
     static const std::set<std::string> known = {
         "sink",      "path",       "dsn",      "batch_size", "flush_interval",
         "spool_dir", "on_failure", "instance", "max_queue",  "connect_timeout"};

@@ -29,6 +29,15 @@ std::vector<std::string> discovery_urls(const std::string& issuer) {
   return urls;
 }
 
+// The issuer's key path for a configuration error, auth.issuers[i]: its place among the
+// configured issuers (`is` is a copy of one of them).
+std::string config_key(const IssuerSettings& is, const Settings& global) {
+  for (std::size_t i = 0; i < global.issuers.size(); ++i)
+    if (global.issuers[i].issuer == is.issuer && global.issuers[i].line == is.line)
+      return "auth.issuers[" + std::to_string(i) + "]";
+  return "auth.issuers";
+}
+
 }  // namespace
 
 IssuerKeys::IssuerKeys(IssuerSettings settings, const Settings& global)
@@ -43,14 +52,14 @@ IssuerKeys::IssuerKeys(IssuerSettings settings, const Settings& global)
     std::stringstream text;
     text << in.rdbuf();
     if (!in) {
-      throw config::ConfigError("auth.issuers: jwks_file " + settings_.jwks_file +
-                                " cannot be read (line " + std::to_string(settings_.line) + ")");
+      throw config::ConfigError::at(config_key(settings_, global), settings_.line,
+                                    "jwks_file " + settings_.jwks_file + " cannot be read");
     }
     try {
       keys_ = std::make_shared<const KeySet>(parse_jwks(text.str()));
     } catch (const std::exception& e) {
-      throw config::ConfigError("auth.issuers: jwks_file " + settings_.jwks_file + ": " + e.what() +
-                                " (line " + std::to_string(settings_.line) + ")");
+      throw config::ConfigError::at(config_key(settings_, global), settings_.line,
+                                    "jwks_file " + settings_.jwks_file + ": " + e.what());
     }
   }
   if (!jwks_uri_.empty() && (!introspection_endpoint_.empty() || settings_.client_id.empty()))

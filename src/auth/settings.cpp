@@ -16,9 +16,7 @@ namespace mcpgw::auth {
 namespace {
 
 [[noreturn]] void fail(const YAML::Node& node, const std::string& key, const std::string& msg) {
-  std::string where =
-      node.Mark().is_null() ? "" : " (line " + std::to_string(node.Mark().line + 1) + ")";
-  throw config::ConfigError(key + ": " + msg + where);
+  throw config::ConfigError::at(key, node, msg);
 }
 
 void check_keys(const YAML::Node& map, const std::string& path, std::set<std::string> allowed) {

@@ -18,8 +18,7 @@ namespace mcpgw::auth {
 namespace {
 
 [[noreturn]] void fail(const YAML::Node& node, const std::string& key, const std::string& msg) {
-  throw config::ConfigError(key + ": " + msg + " (line " + std::to_string(node.Mark().line + 1) +
-                            ")");
+  throw config::ConfigError::at(key, node, msg);
 }
 
 }  // namespace

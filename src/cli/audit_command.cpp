@@ -36,12 +36,7 @@ audit::Settings settings_from(const Source& src) {
         "name the audit store with exactly one of --config, --dsn, --sqlite, --jsonl");
   audit::Settings s;
   if (!src.config.empty()) {
-    YAML::Node root;
-    try {
-      root = YAML::LoadFile(src.config);
-    } catch (const YAML::Exception& e) {
-      throw config::ConfigError(src.config + ": " + e.what());
-    }
+    YAML::Node root = config::read_file(src.config);  // a map, or null when empty
     s = audit::load_settings(root["audit"]);
     if (s.sink == audit::SinkKind::None)
       throw std::runtime_error(src.config +

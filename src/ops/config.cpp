@@ -2,21 +2,33 @@
 
 #include <yaml-cpp/yaml.h>
 
+#include <cerrno>
 #include <cstdlib>
+#include <cstring>
 #include <fstream>
 #include <regex>
 #include <set>
 #include <sstream>
 
 namespace mcpgw::config {
-namespace {
 
-std::string where(const YAML::Node& n, const std::string& key) {
-  return "'" + key + "' (line " + std::to_string(n.Mark().line + 1) + ")";
+ConfigError ConfigError::at(const std::string& key, const YAML::Node& node,
+                            const std::string& message) {
+  // A node not in the file (undefined, or looked up in a const map without the key) has no
+  // line; Mark() throws on the latter.
+  bool in_file = node.IsDefined() && !node.Mark().is_null();
+  return at(key, in_file ? node.Mark().line + 1 : 0, message);
 }
 
+ConfigError ConfigError::at(const std::string& key, int line, const std::string& message) {
+  if (line <= 0) return ConfigError(key + ": " + message);
+  return ConfigError(key + " (line " + std::to_string(line) + "): " + message);
+}
+
+namespace {
+
 [[noreturn]] void fail(const YAML::Node& n, const std::string& key, const std::string& why) {
-  throw ConfigError("config: " + where(n, key) + ": " + why);
+  throw ConfigError::at(key, n, why);
 }
 
 // Replaces ${env:NAME} with the environment variable (empty string if unset is an error).
@@ -206,15 +218,19 @@ ServerConfig parse_server(const YAML::Node& n, size_t index) {
   }
   if (auto e = n["env"]) {
     if (!e.IsMap()) fail(e, key + ".env", "must be a map");
-    for (auto it = e.begin(); it != e.end(); ++it)
-      s.env[key_name(it->first, key + ".env")] = scalar(it->second, key + ".env");
+    for (auto it = e.begin(); it != e.end(); ++it) {
+      std::string name = key_name(it->first, key + ".env");
+      s.env[name] = scalar(it->second, key + ".env." + name);
+    }
   }
   if (n["cwd"]) s.cwd = scalar(n["cwd"], key + ".cwd");
   if (n["url"]) s.url = scalar(n["url"], key + ".url");
   if (auto h = n["headers"]) {
     if (!h.IsMap()) fail(h, key + ".headers", "must be a map");
-    for (auto it = h.begin(); it != h.end(); ++it)
-      s.headers[key_name(it->first, key + ".headers")] = scalar(it->second, key + ".headers");
+    for (auto it = h.begin(); it != h.end(); ++it) {
+      std::string name = key_name(it->first, key + ".headers");
+      s.headers[name] = scalar(it->second, key + ".headers." + name);
+    }
   }
   if (n["prefix"]) s.prefix = boolean(n["prefix"], key + ".prefix");
   if (n["connect_timeout"])
@@ -241,8 +257,7 @@ Config parse(const YAML::Node& root, const std::string& source) {
   Config c;
   c.source_path = source;
   c.raw = std::make_shared<YAML::Node>(root);
-  if (root.IsNull()) throw ConfigError("config: " + source + " is empty");
-  if (!root.IsMap()) throw ConfigError("config: " + source + ": the top level must be a map");
+  if (root.IsNull()) throw ConfigError::at(source, 0, "is empty");
   check_keys(root, "",
              {"listen", "allowed_hosts", "allowed_origins", "servers", "limits", "log_level",
               "auth", "policy", "audit", "metrics", "rate_limits", "admin"});
@@ -259,7 +274,8 @@ Config parse(const YAML::Node& root, const std::string& source) {
   auto list = [&](const char* key, std::vector<std::string>& out) {
     if (auto h = root[key]) {
       if (!h.IsSequence()) fail(h, key, "must be a list of strings");
-      for (size_t i = 0; i < h.size(); ++i) out.push_back(scalar(h[i], key));
+      for (size_t i = 0; i < h.size(); ++i)
+        out.push_back(scalar(h[i], std::string(key) + "[" + std::to_string(i) + "]"));
     }
   };
   list("allowed_hosts", c.allowed_hosts);
@@ -307,25 +323,37 @@ Config parse(const YAML::Node& root, const std::string& source) {
   return c;
 }
 
-}  // namespace
-
-Config load_string(const std::string& yaml, const std::string& source_name) {
+// The document: a map, or null when empty. Errors about the whole document have no key: the
+// source takes its place.
+YAML::Node read_string(const std::string& yaml, const std::string& source_name) {
   YAML::Node root;
   try {
     root = YAML::Load(yaml);
   } catch (const YAML::ParserException& e) {
-    throw ConfigError("config: " + source_name + ": line " + std::to_string(e.mark.line + 1) +
-                      ", column " + std::to_string(e.mark.column + 1) + ": " + e.msg);
+    throw ConfigError::at(source_name, e.mark.is_null() ? 0 : e.mark.line + 1,
+                          e.msg + " (column " + std::to_string(e.mark.column + 1) + ")");
   }
-  return parse(root, source_name);
+  if (!root.IsNull() && !root.IsMap())
+    throw ConfigError::at(source_name, root, "the top level must be a map");
+  return root;
+}
+
+}  // namespace
+
+Config load_string(const std::string& yaml, const std::string& source_name) {
+  return parse(read_string(yaml, source_name), source_name);
+}
+
+YAML::Node read_file(const std::string& path) {
+  std::ifstream in(path);
+  if (!in) throw ConfigError::at(path, 0, std::string("cannot be read: ") + std::strerror(errno));
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return read_string(ss.str(), path);
 }
 
 Config load_file(const std::string& path) {
-  std::ifstream in(path);
-  if (!in) throw ConfigError("config: cannot read " + path);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return load_string(ss.str(), path);
+  return parse(read_file(path), path);
 }
 
 }  // namespace mcpgw::config

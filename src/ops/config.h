@@ -15,9 +15,22 @@ class Node;
 
 namespace mcpgw::config {
 
-// An error in the configuration, naming the key and the line it came from.
-struct ConfigError : std::runtime_error {
-  using std::runtime_error::runtime_error;
+// An error in the configuration. Every one, whichever module read the section, reads
+//   <key> (line N): <message>
+// with the key's dotted path from the document root (`servers.files.command`,
+// `auth.upstreams.remote.client_id`, `auth.issuers[0].jwks_uri`, `audit.sink`) and its line in
+// the file, so that the operator can find it. Without a line (a key the file does not have, a
+// file that cannot be read) it reads `<key>: <message>`; errors about the whole file name the
+// file in place of a key. Built only by at(), the one place this format is written.
+class ConfigError : public std::runtime_error {
+ public:
+  // `node`: what the error is about; its line is reported (none for a node not in the file).
+  static ConfigError at(const std::string& key, const YAML::Node& node, const std::string& message);
+  // line: 1-based; 0 or less: no line.
+  static ConfigError at(const std::string& key, int line, const std::string& message);
+
+ private:
+  explicit ConfigError(const std::string& what) : std::runtime_error(what) {}
 };
 
 enum class TransportKind { Stdio, Http, Sse };
@@ -73,5 +86,10 @@ struct Config {
 // Loads and validates; throws ConfigError naming the key and line.
 Config load_file(const std::string& path);
 Config load_string(const std::string& yaml, const std::string& source_name = "<string>");
+
+// The YAML document in `path`, for a command that reads one section (e.g. `audit verify
+// --config`): a map, or null when the file is empty. Only the top level is checked: an
+// unreadable file, a syntax error or a top level that is not a map is a ConfigError.
+YAML::Node read_file(const std::string& path);
 
 }  // namespace mcpgw::config

@@ -385,8 +385,12 @@ TEST(Cli, QueryPrintsTableOrJsonAndRefusesBadInput) {
   EXPECT_NE(test::run(cli + " audit query --decision maybe --sqlite " + s.path, &out), 0);
   std::ofstream(tmp.file("bad.yaml")) << "audit:\n  sink: sqlite\n  batch_size: -3\n";
   EXPECT_EQ(test::run(cli + " audit verify --config " + tmp.file("bad.yaml"), &out), 2);
-  EXPECT_NE(out.find("audit.batch_size (line 3)"), std::string::npos) << out;
+  EXPECT_EQ(out,
+            "audit: audit.batch_size (line 3): must be a whole number from 1 to 10000, not "
+            "'-3'\n");
   EXPECT_EQ(test::run(cli + " audit verify --config " + tmp.file("missing.yaml"), &out), 2);
+  EXPECT_EQ(out,
+            "audit: " + tmp.file("missing.yaml") + ": cannot be read: No such file or directory\n");
   EXPECT_EQ(
       test::run(cli + " audit verify --dsn 'host=127.0.0.1 port=1 dbname=x connect_timeout=1'",
                 &out),

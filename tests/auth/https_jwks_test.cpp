@@ -184,7 +184,7 @@ TEST_F(HttpsJwks, ConfigRefusesAnUnreadableCaFile) {
     FAIL() << "no error for a missing tls_ca_file";
   } catch (const config::ConfigError& e) {
     EXPECT_EQ(std::string(e.what()),
-              "auth.tls_ca_file: cannot read " + dir_ + "/missing.pem (line 7)");
+              "auth.tls_ca_file (line 7): cannot read " + dir_ + "/missing.pem");
   }
 }
 

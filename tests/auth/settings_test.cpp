@@ -73,40 +73,40 @@ auth:
 TEST(AuthSettings, ErrorsNameKeyAndLine) {
   EXPECT_EQ(
       error_of("auth:\n  issuers: []\n"),
-      "auth.resource: required (this gateway's URL, e.g. http://127.0.0.1:8080/mcp) (line 2)");
+      "auth.resource (line 2): required (this gateway's URL, e.g. http://127.0.0.1:8080/mcp)");
   EXPECT_EQ(error_of("auth:\n  resource: ftp://x\n"),
-            "auth.resource: must be an http:// or https:// URL, got 'ftp://x' (line 2)");
+            "auth.resource (line 2): must be an http:// or https:// URL, got 'ftp://x'");
   EXPECT_EQ(error_of("auth:\n  resource: http://h/mcp\n  issuer: x\n"),
-            "auth.issuer: unknown key (line 3)");
+            "auth.issuer (line 3): unknown key");
   EXPECT_EQ(error_of("auth:\n  resource: http://h/mcp\n"),
-            "auth: needs at least one entry in issuers or api_keys (line 2)");
+            "auth (line 2): needs at least one entry in issuers or api_keys");
   EXPECT_EQ(error_of("auth:\n  resource: http://h/mcp\n  issuers:\n    - jwks_uri: http://h/j\n"),
-            "auth.issuers[0].issuer: required (line 4)");
+            "auth.issuers[0].issuer (line 4): required");
   EXPECT_EQ(error_of("auth:\n  resource: http://h/mcp\n  issuers:\n    - issuer: dev\n"),
-            "auth.issuers[0].issuer: is not a URL, so its keys cannot be discovered: set jwks_uri "
-            "or jwks_file (line 4)");
+            "auth.issuers[0].issuer (line 4): is not a URL, so its keys cannot be discovered: set "
+            "jwks_uri or jwks_file");
   EXPECT_EQ(error_of("auth:\n  resource: http://h/mcp\n  issuers:\n    - issuer: https://i\n"
                      "  algorithms: [RS256, HS256]\n"),
-            "auth.algorithms: 'HS256' is not allowed (RS256/384/512, PS256/384/512, ES256/384, "
-            "EdDSA) (line 5)");
+            "auth.algorithms (line 5): 'HS256' is not allowed (RS256/384/512, PS256/384/512, "
+            "ES256/384, EdDSA)");
   EXPECT_EQ(error_of("auth:\n  resource: http://h/mcp\n  issuers:\n    - issuer: https://i\n"
                      "  leeway: soon\n"),
-            "auth.leeway: must be a duration like 30s, 10m, 1h (line 5)");
+            "auth.leeway (line 5): must be a duration like 30s, 10m, 1h");
   EXPECT_EQ(
       error_of("auth:\n  resource: http://h/mcp\n  api_keys:\n    - name: k\n      sha256: abc\n"),
-      "auth.api_keys[0].sha256: must be 64 hex digits (sha256sum of the key) (line 5)");
+      "auth.api_keys[0].sha256 (line 5): must be 64 hex digits (sha256sum of the key)");
   EXPECT_EQ(error_of("auth:\n  resource: http://h/mcp\n  issuers:\n    - issuer: https://i\n"
                      "  role_mapping: {root: [x]}\n"),
-            "auth.role_mapping.root: gateway roles are admin and user (line 5)");
+            "auth.role_mapping.root (line 5): gateway roles are admin and user");
   unsetenv("MCPGW_TEST_UNSET");
   EXPECT_EQ(
       error_of("auth:\n  resource: http://h/mcp\n  issuers:\n    - issuer: https://i\n"
                "      client_id: gw\n      client_secret: ${env:MCPGW_TEST_UNSET}\n"),
-      "auth.issuers[0].client_secret: environment variable MCPGW_TEST_UNSET is not set (line 6)");
+      "auth.issuers[0].client_secret (line 6): environment variable MCPGW_TEST_UNSET is not set");
   EXPECT_EQ(error_of("auth:\n  resource: http://h/mcp\n  issuers:\n    - issuer: https://i\n"
                      "  max_token_bytes: -5\n"),
-            "auth.max_token_bytes: must be a positive integer (line 5)");
-  EXPECT_EQ(error_of("auth: [1]\n"), "auth: must be a mapping (line 1)");
+            "auth.max_token_bytes (line 5): must be a positive integer");
+  EXPECT_EQ(error_of("auth: [1]\n"), "auth (line 1): must be a mapping");
 }
 
 TEST(AuthSettings, JwksFileThatCannotBeReadIsAConfigError) {
@@ -119,7 +119,7 @@ TEST(AuthSettings, JwksFileThatCannotBeReadIsAConfigError) {
     FAIL() << "expected ConfigError";
   } catch (const config::ConfigError& e) {
     EXPECT_STREQ(e.what(),
-                 "auth.issuers: jwks_file /nonexistent/jwks.json cannot be read (line 4)");
+                 "auth.issuers[0] (line 4): jwks_file /nonexistent/jwks.json cannot be read");
   }
 }
 

@@ -212,10 +212,10 @@ TEST(TokenExchange, ConfigGrantKey) {
     return std::string("no error");
   };
   EXPECT_EQ(error("      grant: password\n"),
-            "auth.upstreams.remote.grant: must be client_credentials or token_exchange, not "
-            "'password' (line 6)");
+            "auth.upstreams.remote.grant (line 6): must be client_credentials or token_exchange, "
+            "not 'password'");
   EXPECT_EQ(error("      audience: up\n"),
-            "auth.upstreams.remote.audience: only applies to grant: token_exchange (line 6)");
+            "auth.upstreams.remote.audience (line 6): only applies to grant: token_exchange");
 }
 
 }  // namespace

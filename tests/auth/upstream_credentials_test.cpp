@@ -166,13 +166,13 @@ TEST(UpstreamCredentials, EntriesMustNameAnHttpOrSseServerWithoutItsOwnAuthoriza
     return "no error";
   };
   EXPECT_EQ(load("remote"), "no error");
-  EXPECT_EQ(load("remtoe"), "auth.upstreams.remtoe: no server is named 'remtoe' (line 3)");
+  EXPECT_EQ(load("remtoe"), "auth.upstreams.remtoe (line 3): no server is named 'remtoe'");
   EXPECT_EQ(load("local"),
-            "auth.upstreams.local: server 'local' is a stdio process: credentials apply to http "
-            "and sse servers (line 3)");
+            "auth.upstreams.local (line 3): server 'local' is a stdio process: credentials apply "
+            "to http and sse servers");
   EXPECT_EQ(load("static"),
-            "auth.upstreams.static: server 'static' already sets an Authorization header: use one "
-            "or the other (line 3)");
+            "auth.upstreams.static (line 3): server 'static' already sets an Authorization "
+            "header: use one or the other");
 }
 
 std::string config_error(const std::string& yaml) {
@@ -192,17 +192,17 @@ TEST(UpstreamCredentials, ConfigParsingAndErrors) {
   EXPECT_EQ(map["remote"].token_endpoint, "https://idp/token");
   EXPECT_EQ(map["remote"].scope, "tools:call");
   EXPECT_EQ(config_error("auth:\n  upstreams:\n    remote:\n      client_id: gw\n"),
-            "auth.upstreams.remote.token_endpoint: required: the authorization server's token "
-            "endpoint URL (line 4)");
+            "auth.upstreams.remote.token_endpoint (line 4): required: the authorization server's "
+            "token endpoint URL");
   EXPECT_EQ(config_error("auth:\n  upstreams:\n    remote:\n      token_endpoint: http://i/t\n"
                          "      client_id: gw\n      secret: x\n"),
-            "auth.upstreams.remote.secret: unknown key (line 6)");
+            "auth.upstreams.remote.secret (line 6): unknown key");
   EXPECT_EQ(config_error("auth:\n  upstreams:\n    remote:\n      token_endpoint: http://i/t\n"
                          "      client_id: gw\n      client_auth: private_key_jwt\n"),
-            "auth.upstreams.remote.client_auth: must be client_secret_post or client_secret_basic, "
-            "not 'private_key_jwt' (line 6)");
+            "auth.upstreams.remote.client_auth (line 6): must be client_secret_post or "
+            "client_secret_basic, not 'private_key_jwt'");
   EXPECT_EQ(config_error("auth:\n  upstreams: [1]\n"),
-            "auth.upstreams: must be a mapping of server name to credentials (line 2)");
+            "auth.upstreams (line 2): must be a mapping of server name to credentials");
 }
 
 }  // namespace
