@@ -50,9 +50,10 @@ class QueueRecorder final : public Recorder {
 
   void record(Event e, const std::vector<std::string>& redact_fields) noexcept override {
     try {
-      if (e.arguments_source.empty())
-        redact(e.arguments, redact_fields);
-      else
+      if (e.arguments_source.empty()) {
+        std::vector<std::string> merged;
+        redact(e.arguments, fields_to_redact(redact_fields, merged));
+      } else
         e.redact_fields = redact_fields;  // the writer parses and redacts (prepare_arguments)
       sanitize(e);
       if (e.instance.empty()) e.instance = settings_.instance;
@@ -160,7 +161,17 @@ class QueueRecorder final : public Recorder {
 
   // Arguments the caller handed over as text: parsed, redacted and sanitized here, before the
   // event is linked, spooled or stored.
-  static void prepare_arguments(Event& e) {
+  // The configured fields plus a call's own; `merged` holds them when both have some.
+  const std::vector<std::string>& fields_to_redact(const std::vector<std::string>& call,
+                                                   std::vector<std::string>& merged) const {
+    if (call.empty()) return settings_.redact_fields;
+    if (settings_.redact_fields.empty()) return call;
+    merged = settings_.redact_fields;
+    merged.insert(merged.end(), call.begin(), call.end());
+    return merged;
+  }
+
+  void prepare_arguments(Event& e) const {
     if (e.arguments_source.empty()) return;
     try {
       e.arguments = nlohmann::json::parse(e.arguments_source);
@@ -169,7 +180,8 @@ class QueueRecorder final : public Recorder {
     }
     e.arguments_source.clear();
     e.arguments_source.shrink_to_fit();
-    redact(e.arguments, e.redact_fields);
+    std::vector<std::string> merged;
+    redact(e.arguments, fields_to_redact(e.redact_fields, merged));
     e.redact_fields.clear();
     sanitize_json(e.arguments);
   }

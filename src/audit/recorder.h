@@ -30,6 +30,9 @@ struct Settings {
   std::string instance;        // this gateway's chain name; empty: the host name
   size_t max_queue = 1000000;  // events held in memory at most; beyond it record() drops
   std::chrono::milliseconds connect_timeout{3000};
+  // Fields redacted in every event's arguments, like those a call's policy obligations name:
+  // a plain name matches that key at any depth, a dotted name that path from the root.
+  std::vector<std::string> redact_fields;
 };
 
 // Reads the `audit:` section (may be undefined: defaults). Throws config::ConfigError

@@ -79,8 +79,8 @@ Settings load_settings(const YAML::Node& section) {
   if (section && !section.IsNull()) {
     if (!section.IsMap()) fail(section, "", "must be a mapping");
     static const std::set<std::string> known = {
-        "sink",      "path",       "dsn",      "batch_size", "flush_interval",
-        "spool_dir", "on_failure", "instance", "max_queue",  "connect_timeout"};
+        "sink",       "path",     "dsn",       "batch_size",      "flush_interval", "spool_dir",
+        "on_failure", "instance", "max_queue", "connect_timeout", "redact_fields"};
     for (const auto& kv : section) {
       std::string key = kv.first.Scalar();
       if (!known.count(key)) {
@@ -127,6 +127,17 @@ Settings load_settings(const YAML::Node& section) {
         s.max_queue = positive_int(v, key, 100'000'000);
       } else if (key == "connect_timeout") {
         s.connect_timeout = duration(v, key);
+      } else if (key == "redact_fields") {
+        if (!v.IsSequence())
+          fail(v, key, "must be a list of field names (e.g. [ssn, customer.number])");
+        for (size_t i = 0; i < v.size(); ++i) {
+          std::string item = key + "[" + std::to_string(i) + "]";
+          std::string name = scalar(v[i], item);
+          if (name.empty() || name.front() == '.' || name.back() == '.' ||
+              name.find("..") != std::string::npos)
+            fail(v[i], item, "must be a field name or a dotted path, not '" + name + "'");
+          s.redact_fields.push_back(name);
+        }
       }
     }
     if (s.sink == SinkKind::Postgres && s.dsn.empty()) {

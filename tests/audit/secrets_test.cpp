@@ -1,6 +1,6 @@
 // Secrets in arguments never reach any sink: the recorder writes events carrying an API key,
-// a bearer token, a JWT, an AWS key id, a PEM private key, a password and a field named by a
-// policy obligation to PostgreSQL, SQLite, JSON lines and the spool, then every byte of every
+// a bearer token, a JWT, an AWS key id, a PEM private key, a password, a field named by a
+// policy obligation and one named in the configuration (audit.redact_fields) to PostgreSQL, SQLite, JSON lines and the spool, then every byte of every
 // sink is searched for them. Half the events hand their arguments over as JSON text
 // (Event::arguments_source, what the gateway's event loop does), redacted on the writer thread.
 #include <gtest/gtest.h>
@@ -22,6 +22,7 @@ const std::vector<std::string> kSecrets = {
     "hunter2",
     "obligated-customer-number-777",
     "Zx9Qm2Lp8Rt4Vb6Nc1Kd7Hs3Jf5Gw0Ty",  // high entropy, no known prefix
+    "configured-ssn-value-31",           // named by audit.redact_fields
 };
 
 Event secret_event(int n) {
@@ -35,11 +36,13 @@ Event secret_event(int n) {
       {"login", {{"user", "alice"}, {"password", kSecrets[5]}}},
       {"customer", {{"number", kSecrets[6]}}},
       {"blob", kSecrets[7]},
+      {"patient", {{"name", "alice"}, {"ssn", kSecrets[8]}}},
   };
   return e;
 }
 
 void record_secrets(Settings s) {
+  s.redact_fields = {"ssn"};  // the configuration's fields, besides the call's own
   auto rec = Recorder::create(std::move(s));
   for (int i = 0; i < 4; ++i) {
     Event e = secret_event(i);

@@ -43,7 +43,8 @@ TEST(Settings, EveryKey) {
       "  on_failure: fail_open\n"
       "  instance: gw-1\n"
       "  max_queue: 1000\n"
-      "  connect_timeout: 2s\n");
+      "  connect_timeout: 2s\n"
+      "  redact_fields: [ssn, customer.number]\n");
   EXPECT_EQ(s.sink, SinkKind::Postgres);
   EXPECT_EQ(s.dsn, "postgresql://audit:s3cret@127.0.0.1/audit");
   EXPECT_EQ(s.batch_size, 500u);
@@ -53,6 +54,7 @@ TEST(Settings, EveryKey) {
   EXPECT_EQ(s.instance, "gw-1");
   EXPECT_EQ(s.max_queue, 1000u);
   EXPECT_EQ(s.connect_timeout.count(), 2000);
+  EXPECT_EQ(s.redact_fields, (std::vector<std::string>{"ssn", "customer.number"}));
 }
 
 TEST(Settings, SpoolDefaultsBesideTheDatabase) {
@@ -73,7 +75,8 @@ TEST(Settings, ErrorsNameKeyAndLine) {
             "audit.flush_interval (line 2): duration '10' needs a unit: ms, s, m, h, d or w");
   EXPECT_EQ(error_of("audit:\n  sinc: sqlite\n"),
             "audit.sinc (line 2): unknown key (known: batch_size, connect_timeout, dsn, "
-            "flush_interval, instance, max_queue, on_failure, path, sink, spool_dir)");
+            "flush_interval, instance, max_queue, on_failure, path, redact_fields, sink, "
+            "spool_dir)");
   EXPECT_EQ(
       error_of("audit:\n  sink: postgres\n"),
       "audit.dsn (line 2): is required when sink is postgres (e.g. postgresql://user@host/db)");
@@ -82,6 +85,13 @@ TEST(Settings, ErrorsNameKeyAndLine) {
   EXPECT_EQ(error_of("audit: [1, 2]\n"), "audit (line 1): must be a mapping");
   EXPECT_EQ(error_of("audit:\n  path: [a, b]\n"), "audit.path (line 2): must be a single value");
   EXPECT_EQ(error_of("audit:\n  path: \"\"\n"), "audit.path (line 2): must not be empty");
+  EXPECT_EQ(error_of("audit:\n  redact_fields: ssn\n"),
+            "audit.redact_fields (line 2): must be a list of field names (e.g. [ssn, "
+            "customer.number])");
+  EXPECT_EQ(error_of("audit:\n  redact_fields:\n    - ssn\n    - a..b\n"),
+            "audit.redact_fields[1] (line 4): must be a field name or a dotted path, not 'a..b'");
+  EXPECT_EQ(error_of("audit:\n  redact_fields: [[x]]\n"),
+            "audit.redact_fields[0] (line 2): must be a single value");
 }
 
 }  // namespace
