@@ -25,6 +25,8 @@ import { everythingStdioServer } from '../../e2e/lib/upstreams.mjs';
 const CLUSTER_SCRIPT = path.join(REPO_ROOT, 'scripts/pg-test-cluster.sh');
 const SECRET_KEY = 'sk-e2eSECRET0123456789abcdef';
 const SECRET_JWT = 'eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJlMmUifQ.ZTJlLXNpZ25hdHVyZS12YWx1ZQ';
+// Looks like nothing secret; hidden only because audit.redact_fields names `ssn`.
+const CONFIGURED_SECRET = 'ssn-078-05-1120';
 // Two service accounts: one may call tools, the other only list them (its calls are denied).
 const CALLER_KEY = 'e2e-caller-key-0001';
 const LISTER_KEY = 'e2e-lister-key-0002';
@@ -77,6 +79,7 @@ describe('audit trail through the gateway into PostgreSQL', () => {
           batch_size: 10,
           flush_interval: '20ms',
           on_failure: 'fail_closed',
+          redact_fields: ['ssn'],
         },
         auth: {
           resource: 'http://127.0.0.1/mcp',
@@ -102,7 +105,10 @@ describe('audit trail through the gateway into PostgreSQL', () => {
 
   it('records allowed and denied calls, redacted, then verifies', { timeout: 120000 }, async () => {
     await withProcessReport(group, async () => {
-      const ok = await caller.callTool({ name: 'echo', arguments: { message: `key ${SECRET_KEY}`, token: SECRET_JWT } });
+      const ok = await caller.callTool({
+        name: 'echo',
+        arguments: { message: `key ${SECRET_KEY}`, token: SECRET_JWT, patient: { ssn: CONFIGURED_SECRET } },
+      });
       assert.equal(ok.isError ?? false, false);
       // The lister lacks tools:call: the gateway refuses (403) and records a denial.
       const denied = await lister.callTool({ name: 'echo', arguments: { message: `Bearer ${SECRET_JWT}` } }).then(
@@ -140,6 +146,8 @@ describe('audit trail through the gateway into PostgreSQL', () => {
       assert.ok(everything.includes('"target":"echo"'), 'the rows searched for secrets are not there');
       assert.ok(!everything.includes(SECRET_KEY), 'the API key reached the database');
       assert.ok(!everything.includes(SECRET_JWT), 'the JWT reached the database');
+      assert.ok(!everything.includes(CONFIGURED_SECRET), 'a field audit.redact_fields names reached the database');
+      assert.ok(everything.includes('"ssn": "[REDACTED]"') || everything.includes('"ssn":"[REDACTED]"'), 'the redacted field is kept as [REDACTED]');
 
       const binary = gatewayBinary();
       const verify = spawnSync(binary, ['audit', 'verify', '--config', gateway.configFile], { encoding: 'utf8' });
