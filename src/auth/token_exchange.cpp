@@ -33,7 +33,7 @@ TokenExchange::TokenExchange(ClientCredentialsSettings settings, std::size_t max
               return e.token.empty() ? now_steady - e.attempted > kFailureMemory : e.expires <= now;
             });
           },
-          max_queue) {}
+          max_queue, settings_.max_concurrent_exchanges) {}
 
 TokenExchange::~TokenExchange() {
   stop();

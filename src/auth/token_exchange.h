@@ -6,8 +6,10 @@
 //
 // Exchanged tokens are cached by SHA-256 of the subject token until they expire (at most
 // max_entries of them: expired ones go first, then the one that expires soonest). The subject
-// token is never stored: a queued exchange holds a copy until it has run. Exchanges run one at a
-// time on the auth Worker's thread, never on the event loop.
+// token is never stored: a queued exchange holds a copy until it has run. Exchanges run on the
+// auth Worker's threads, never on the event loop: those of different subject tokens at once, up
+// to settings.max_concurrent_exchanges of them (so one slow answer of the IdP does not hold up
+// every other user), the rest wait in a queue of max_queue.
 #pragma once
 #include <chrono>
 #include <cstring>
@@ -34,14 +36,14 @@ class TokenExchange {
                          std::size_t max_queue = 1024);
   ~TokenExchange();
   void start();
-  void stop();  // queued exchanges end without a token; their callers are told
+  void stop();  // waits for running exchanges; queued ones end without a token; all callers told
 
   // "Bearer <token>" obtained for the subject token with this digest, if cached and not expired;
   // else nullopt with `why_not` (not yet exchanged, or why the last exchange failed). Never waits.
   std::optional<std::string> authorization(const TokenDigest& subject, std::string& why_not) const;
   // Asks for an exchange of `subject_token` because there is no token for it or an upstream
   // refused `rejected` (a value authorization() gave). Never blocks. `done` is called once, on
-  // the worker thread or at once, when a token other than `rejected` is at hand or the exchange
+  // a worker thread or at once, when a token other than `rejected` is at hand or the exchange
   // ended. Concurrent asks for one subject share one exchange; a subject exchanged (or refused)
   // less than min_refresh_interval ago is not exchanged again yet (done at once): an upstream
   // that refuses every token costs at most one exchange per interval, not one per call.

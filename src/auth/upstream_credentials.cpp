@@ -6,6 +6,7 @@
 #include <strings.h>
 
 #include <algorithm>
+#include <charconv>
 #include <cstdlib>
 #include <nlohmann/json.hpp>
 
@@ -16,6 +17,8 @@
 
 namespace mcpgw::auth {
 namespace {
+
+constexpr std::size_t kMaxConcurrentExchangesLimit = 64;
 
 [[noreturn]] void fail(const YAML::Node& node, const std::string& key, const std::string& msg) {
   throw config::ConfigError::at(key, node, msg);
@@ -83,7 +86,16 @@ std::map<std::string, ClientCredentialsSettings> load_upstream_credentials(
         s.resource = value;
       else if (key == "audience")
         s.audience = value;
-      else if (key == "grant") {
+      else if (key == "max_concurrent_exchanges") {
+        std::size_t count = 0;
+        auto [end, ec] = std::from_chars(value.data(), value.data() + value.size(), count);
+        if (ec != std::errc() || end != value.data() + value.size() || count == 0 ||
+            count > kMaxConcurrentExchangesLimit)
+          fail(field.second, path + "." + key,
+               "must be a whole number from 1 to " + std::to_string(kMaxConcurrentExchangesLimit) +
+                   ", not '" + value + "'");
+        s.max_concurrent_exchanges = count;
+      } else if (key == "grant") {
         if (value != "client_credentials" && value != "token_exchange")
           fail(field.second, path + "." + key,
                "must be client_credentials or token_exchange, not '" + value + "'");
@@ -99,8 +111,9 @@ std::map<std::string, ClientCredentialsSettings> load_upstream_credentials(
     if (s.token_endpoint.rfind("http://", 0) != 0 && s.token_endpoint.rfind("https://", 0) != 0)
       fail(n, path + ".token_endpoint", "required: the authorization server's token endpoint URL");
     if (s.client_id.empty()) fail(n, path + ".client_id", "required");
-    if (!s.audience.empty() && !s.token_exchange)
-      fail(n["audience"], path + ".audience", "only applies to grant: token_exchange");
+    for (const char* only_exchange : {"audience", "max_concurrent_exchanges"})
+      if (n[only_exchange] && !s.token_exchange)
+        fail(n[only_exchange], path + "." + only_exchange, "only applies to grant: token_exchange");
     out[name] = std::move(s);
   }
   return out;

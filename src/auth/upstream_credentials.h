@@ -13,6 +13,7 @@
 //         grant: token_exchange         # optional: RFC 8693 on behalf of each user (see
 //                                       # token_exchange.h); default client_credentials
 //         audience: remote-api          # optional RFC 8693 audience (token_exchange only)
+//         max_concurrent_exchanges: 4   # optional (token_exchange only): exchanges at once
 #pragma once
 #include <chrono>
 #include <condition_variable>
@@ -47,6 +48,8 @@ struct ClientCredentialsSettings {
   // request found none) are not made more often than min_refresh_interval.
   std::chrono::milliseconds retry_interval{5000};
   std::chrono::milliseconds min_refresh_interval{1000};
+  // grant: token_exchange: how many exchanges (of different client tokens) run at once, 1 to 64.
+  std::size_t max_concurrent_exchanges = 4;
 };
 
 // The `auth.upstreams` map (absent: empty). Throws config::ConfigError naming key and line.

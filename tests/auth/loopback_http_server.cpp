@@ -2,12 +2,14 @@
 
 #include "net/asio.h"
 
+#include <algorithm>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/ssl.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/beast/ssl.hpp>
 #include <optional>
+#include <vector>
 
 namespace mcpgw::auth::testing {
 namespace beast = boost::beast;
@@ -15,14 +17,16 @@ namespace http = beast::http;
 using tcp = asio::ip::tcp;
 
 struct LoopbackHttpServer::Impl {
-  asio::io_context io{1};
+  explicit Impl(int threads) : io(threads), thread_count(threads) {}
+  asio::io_context io;
+  int thread_count;
   tcp::acceptor acceptor{io};
   Handler handler;
   std::optional<asio::ssl::context> tls;
   mutable std::mutex mutex;
   std::map<std::string, int> hits;
   std::atomic<int> failed_handshakes{0};
-  std::thread thread;
+  std::vector<std::thread> threads;
   std::atomic<bool> stopped{false};
 
   template <class Stream>
@@ -86,18 +90,19 @@ struct LoopbackHttpServer::Impl {
     acceptor.bind(ep);
     acceptor.listen();
     asio::co_spawn(io, accept_loop(), asio::detached);
-    thread = std::thread([this] { io.run(); });
+    for (int i = 0; i < thread_count; ++i) threads.emplace_back([this] { io.run(); });
     return acceptor.local_endpoint().port();
   }
 };
 
-LoopbackHttpServer::LoopbackHttpServer(Handler handler) : impl_(std::make_unique<Impl>()) {
+LoopbackHttpServer::LoopbackHttpServer(Handler handler, int threads)
+    : impl_(std::make_unique<Impl>(std::max(1, threads))) {
   impl_->handler = std::move(handler);
   port_ = impl_->start();
 }
 
 LoopbackHttpServer::LoopbackHttpServer(Handler handler, const TlsIdentity& tls)
-    : impl_(std::make_unique<Impl>()) {
+    : impl_(std::make_unique<Impl>(1)) {
   impl_->handler = std::move(handler);
   auto& ctx = impl_->tls.emplace(asio::ssl::context::tls_server);
   ctx.use_certificate_chain(asio::buffer(tls.cert_chain_pem));
@@ -126,7 +131,7 @@ int LoopbackHttpServer::failed_handshakes() const {
 void LoopbackHttpServer::stop() {
   if (impl_->stopped.exchange(true)) return;
   impl_->io.stop();
-  if (impl_->thread.joinable()) impl_->thread.join();
+  for (auto& t : impl_->threads) t.join();
   error_code ec;
   impl_->acceptor.close(ec);
 }

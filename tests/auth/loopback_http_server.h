@@ -28,7 +28,8 @@ struct TlsIdentity {
 class LoopbackHttpServer {
  public:
   using Handler = std::function<TestResponse(const TestRequest&)>;
-  explicit LoopbackHttpServer(Handler handler);
+  // `threads`: how many requests the handler may be answering at once (each blocks a thread).
+  explicit LoopbackHttpServer(Handler handler, int threads = 1);
   LoopbackHttpServer(Handler handler, const TlsIdentity& tls);
   ~LoopbackHttpServer();
 
