@@ -276,7 +276,7 @@ describe('check-config on bad configuration', () => {
     ['an unknown auth key', { auth: { resource: 'http://127.0.0.1/mcp', issuerz: [] } }, 'auth.issuerz (line 8): unknown key'],
     ['an unknown audit key', { audit: { sink: 'sqlite', pathh: 'x.db' } },
       'audit.pathh (line 8): unknown key (known: batch_size, connect_timeout, dsn, flush_interval, instance, max_queue, '
-      + 'on_failure, path, sink, spool_dir)'],
+      + 'on_failure, path, redact_fields, sink, spool_dir)'],
     ['an unknown audit sink', { audit: { sink: 'mongodb' } }, "audit.sink (line 7): must be sqlite, postgres, jsonl or none, not 'mongodb'"],
     ['auth.upstreams naming no server', {
       auth: {
