@@ -95,6 +95,7 @@ void UpstreamLink::spawn_transport() {
     self->transport_->on_initialized(self->protocol_version_);
     self->transport_->send(mcp::notification("notifications/initialized", {}));
     self->state_ = State::Ready;
+    self->failed_starts_ = 0;
     self->backoff_ = self->server_.restart_backoff_initial;
     spdlog::info("upstream {}: ready ({}, protocol {})", self->server_.name,
                  self->transport_->describe(), self->protocol_version_);
@@ -251,7 +252,12 @@ void UpstreamLink::complete(Pending& p, std::string_view message, const json::En
 
 void UpstreamLink::on_closed(std::string reason) {
   if (state_ == State::Closed) return;
-  spdlog::warn("upstream {}: down: {}", server_.name, reason);
+  // A restart that fails like the one before it is not news: said once at warn, then at debug
+  // (a session restarts its dead upstream on its own, up to every restart_backoff_max).
+  bool repeated = state_ == State::Starting && failed_starts_ > 0 && reason == last_error_;
+  if (state_ == State::Starting) ++failed_starts_;
+  spdlog::log(repeated ? spdlog::level::debug : spdlog::level::warn, "upstream {}: down: {}",
+              server_.name, reason);
   state_ = State::Down;
   last_error_ = reason;
   restart_not_before_ = std::chrono::steady_clock::now() + backoff_;
@@ -268,7 +274,8 @@ void UpstreamLink::on_closed(std::string reason) {
 
 bool UpstreamLink::restart_if_due() {
   if (state_ != State::Down || std::chrono::steady_clock::now() < restart_not_before_) return false;
-  spdlog::info("upstream {}: restarting", server_.name);
+  spdlog::log(failed_starts_ > 1 ? spdlog::level::debug : spdlog::level::info,
+              "upstream {}: restarting", server_.name);
   spawn_transport();
   return true;
 }

@@ -126,6 +126,7 @@ class UpstreamLink : public std::enable_shared_from_this<UpstreamLink> {
   std::chrono::steady_clock::time_point restart_not_before_{};
   std::unique_ptr<asio::steady_timer> start_timer_;
   std::unique_ptr<asio::steady_timer> restart_timer_;
+  int failed_starts_ = 0;  // starts that failed since the link was last Ready
   std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
 };
 
