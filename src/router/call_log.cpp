@@ -59,28 +59,34 @@ void CallLog::routed(const void* stream, std::string_view id_json, std::string_v
   if (it != open_.end()) it->server = std::string(server);
 }
 
-void CallLog::end(const void* stream, std::string_view response) {
+void CallLog::end(const void* stream, std::string_view response,
+                  const session::EventStream::ResponseFacts* facts) {
   if (!recorder_ || open_.empty()) return;
+  if (facts) {
+    auto it = find(stream, facts->id);
+    if (it != open_.end()) finish(it, response.size(), facts->error);
+    return;
+  }
   auto env = json::read_envelope(response);
   auto it = find(stream, env.id.in(response));
-  if (it != open_.end()) finish(it, response, env);
+  if (it != open_.end()) finish(it, response.size(), env.error.in(response));
 }
 
-void CallLog::finish(std::vector<Open>::iterator it, std::string_view response,
-                     const json::Envelope& env) {
+void CallLog::finish(std::vector<Open>::iterator it, size_t response_bytes,
+                     std::string_view error) {
   std::optional<int64_t> code;
   std::string outcome = "success", reason = "allowed";
-  if (env.error.present()) {
+  if (!error.empty()) {
     outcome = "error";
     try {
-      auto err = nlohmann::json::parse(env.error.in(response));
+      auto err = nlohmann::json::parse(error);
       if (err.contains("code") && err["code"].is_number_integer())
         code = err["code"].get<int64_t>();
       if (err.contains("message") && err["message"].is_string()) reason = err["message"];
     } catch (const std::exception&) {
     }
   }
-  write(*it, outcome, code, static_cast<int64_t>(response.size()), reason);
+  write(*it, outcome, code, static_cast<int64_t>(response_bytes), reason);
   open_.erase(it);
 }
 
@@ -122,7 +128,7 @@ void CallLog::server_request_answered(int64_t client_id, std::string_view respon
                                       const json::Envelope& env) {
   if (!recorder_) return;
   auto it = find(server_requests_tag(), std::to_string(client_id));
-  if (it != open_.end()) finish(it, response, env);
+  if (it != open_.end()) finish(it, response.size(), env.error.in(response));
 }
 
 void CallLog::server_request_dropped(int64_t client_id, const std::string& reason) {

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "json/envelope.h"
+#include "session/event_stream.h"
 
 namespace mcpgw::audit {
 class Recorder;
@@ -46,8 +47,9 @@ class CallLog {
   void begin(const void* stream, std::string_view message, const json::Envelope& env);
   // The request went to this upstream.
   void routed(const void* stream, std::string_view id_json, std::string_view server);
-  // A response to the client passed through `stream`.
-  void end(const void* stream, std::string_view response);
+  // A response to the client passed through `stream`; `facts` (may be null) spare reading it.
+  void end(const void* stream, std::string_view response,
+           const session::EventStream::ResponseFacts* facts = nullptr);
   // The stream is gone; whatever is still open there was cancelled.
   void abandon(const void* stream);
   // The client cancelled the request with this id (it gets no response).
@@ -70,7 +72,8 @@ class CallLog {
     std::string method, server, target, arguments;
   };
   std::vector<Open>::iterator find(const void* stream, std::string_view id_json);
-  void finish(std::vector<Open>::iterator it, std::string_view response, const json::Envelope& env);
+  // Writes the call's event: an error when `error` (the response's error object) is not empty.
+  void finish(std::vector<Open>::iterator it, size_t response_bytes, std::string_view error);
   // The `stream` of requests from upstreams: they belong to no client stream.
   const void* server_requests_tag() const { return this; }
   void write(Open& call, const std::string& outcome, std::optional<int64_t> code, int64_t bytes,

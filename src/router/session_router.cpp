@@ -16,12 +16,6 @@ using session::UpstreamLink;
 namespace {
 constexpr uint32_t kRetryMs = 1000;
 constexpr int kMaxPages = 100;
-
-std::string unquote(std::string_view quoted) {
-  std::string out;
-  if (!mcpgw::json::decode_string(quoted, out)) return {};
-  return out;
-}
 }  // namespace
 
 SessionRouter::SessionRouter(GatewayContext& ctx, SessionInfo info)
@@ -33,8 +27,9 @@ SessionRouter::SessionRouter(GatewayContext& ctx, SessionInfo info)
   if (calls_.enabled()) {
     // Legacy HTTP+SSE sessions answer on the standalone stream.
     EventStream* raw = standalone_.get();
-    standalone_->on_response = [this, raw](std::string_view response) {
-      calls_.end(raw, response);
+    standalone_->on_response = [this, raw](std::string_view response,
+                                           const EventStream::ResponseFacts* facts) {
+      calls_.end(raw, response, facts);
     };
   }
 }
@@ -79,8 +74,9 @@ void SessionRouter::watch_stream(const StreamPtr& s, uint64_t sid) {
     self->streams_.erase(sid);
   };
   if (calls_.enabled()) {
-    s->on_response = [weak, raw](std::string_view response) {
-      if (auto self = weak.lock()) self->calls_.end(raw, response);
+    s->on_response = [weak, raw](std::string_view response,
+                                 const EventStream::ResponseFacts* facts) {
+      if (auto self = weak.lock()) self->calls_.end(raw, response, facts);
     };
   }
 }

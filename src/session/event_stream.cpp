@@ -31,9 +31,9 @@ void format_sse_event(std::string& out, std::string_view id, std::string_view da
 EventStream::EventStream(asio::io_context& io, Mode mode, uint64_t stream_id, size_t replay_limit)
     : io_(io), mode_(mode), stream_id_(stream_id), replay_limit_(replay_limit) {}
 
-void EventStream::send(std::string message, bool is_response) {
+void EventStream::send(std::string message, bool is_response, const ResponseFacts* facts) {
   if (finished_) return;
-  if (is_response && on_response) on_response(message);
+  if (is_response && on_response) on_response(message, facts);
   if (mode_ == Mode::Json) {
     if (is_response) responses_.push_back(std::move(message));
     return;

@@ -24,9 +24,17 @@ class EventStream : public std::enable_shared_from_this<EventStream> {
   Mode mode() const { return mode_; }
   uint64_t id() const { return stream_id_; }
 
+  // What a sender already knows of a response it queues, so that a listener need not read the
+  // whole message again: its id as the client wrote it, and its error object ("" for a result).
+  struct ResponseFacts {
+    std::string_view id;
+    std::string_view error;
+  };
+
   // ---- producer side (router) ----
   // Queues a message. JSON mode keeps only responses (a JSON body cannot carry anything else).
-  void send(std::string message, bool is_response);
+  // `facts` (optional) describe a response; they are handed to on_response.
+  void send(std::string message, bool is_response, const ResponseFacts* facts = nullptr);
   // SSE only: an event with an id and empty data, sent first so the client can resume at once.
   void send_priming_event(uint32_t retry_ms);
   // The number of responses this stream still owes; when it drops to zero the stream finishes.
@@ -42,8 +50,9 @@ class EventStream : public std::enable_shared_from_this<EventStream> {
   // Called once when the client disconnected and did not resume within the grace period:
   // the router cancels the upstream requests that were answering into this stream.
   std::function<void()> on_abandoned;
-  // Sees every response that goes through the stream (the audit trail records outcomes here).
-  std::function<void(std::string_view response)> on_response;
+  // Sees every response that goes through the stream (the audit trail records outcomes here);
+  // `facts` is null when the sender did not say.
+  std::function<void(std::string_view response, const ResponseFacts* facts)> on_response;
 
   // ---- consumer side (HTTP connection) ----
   // Registers the writer's wake-up timer; pushes cancel it. Returns false if another writer is

@@ -246,7 +246,9 @@ void UpstreamLink::complete(Pending& p, std::string_view message, const json::En
   }
   auto stream = p.stream.lock();
   if (!stream) return;
-  stream->send(json::splice(message, {{env.id, p.client_id}}), true);
+  // The audit trail learns the id and the error from here: a large result is not read twice.
+  EventStream::ResponseFacts facts{p.client_id, env.error.in(message)};
+  stream->send(json::splice(message, {{env.id, p.client_id}}), true, &facts);
   stream->response_done();
 }
 

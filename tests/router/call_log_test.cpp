@@ -1,5 +1,5 @@
-// CallLog: requests an upstream sends to the client are audited like the client's own calls,
-// through a real recorder writing JSON lines.
+// CallLog, through a real recorder writing JSON lines: a client's calls end with their
+// responses; requests an upstream sends to the client are audited like the client's own calls.
 #include "router/call_log.h"
 
 #include <gtest/gtest.h>
@@ -109,6 +109,40 @@ TEST_F(CallLogTest, WithdrawnOrUnansweredServerRequestsEndAsCancelled) {
   EXPECT_EQ(all[0]["outcome"], "error");
   EXPECT_EQ(all[0]["error_code"], -32800);
   EXPECT_EQ(all[0]["reason"], "withdrawn by the server");
+}
+
+// A client's call ends with the response that passes its stream: read from the response, or
+// from what its sender already knew (the upstream link says the id and the error object).
+TEST_F(CallLogTest, ACallEndsWithItsResponseReadOrToldAndItsErrorCode) {
+  CallLog log(recorder_.get(), info_);
+  int stream = 0;
+  std::string call =
+      R"({"jsonrpc":"2.0","id":"a","method":"tools/call","params":{"name":"echo","arguments":{"x":1}}})";
+  std::string second =
+      R"({"jsonrpc":"2.0","id":"b","method":"tools/call","params":{"name":"fail","arguments":{}}})";
+  log.begin(&stream, call, json::read_envelope(call));
+  log.routed(&stream, R"("a")", "everything");
+  log.begin(&stream, second, json::read_envelope(second));
+  log.routed(&stream, R"("b")", "everything");
+  std::string ok = R"({"jsonrpc":"2.0","id":"a","result":{"content":[]}})";
+  log.end(&stream, ok);
+  std::string failed =
+      R"({"jsonrpc":"2.0","id":"b","error":{"code":-32602,"message":"bad arguments"}})";
+  std::string error_object = R"({"code":-32602,"message":"bad arguments"})";
+  session::EventStream::ResponseFacts facts{R"("b")", error_object};
+  log.end(&stream, failed, &facts);
+  auto all = events();
+  ASSERT_EQ(all.size(), 2u);
+  EXPECT_EQ(all[0]["target"], "echo");
+  EXPECT_EQ(all[0]["outcome"], "success");
+  EXPECT_TRUE(all[0]["error_code"].is_null());
+  EXPECT_EQ(all[0]["response_bytes"], static_cast<int64_t>(ok.size()));
+  EXPECT_EQ(all[1]["target"], "fail");
+  EXPECT_EQ(all[1]["server"], "everything");
+  EXPECT_EQ(all[1]["outcome"], "error");
+  EXPECT_EQ(all[1]["error_code"], -32602);
+  EXPECT_EQ(all[1]["reason"], "bad arguments");
+  EXPECT_EQ(all[1]["response_bytes"], static_cast<int64_t>(failed.size()));
 }
 
 }  // namespace

@@ -59,7 +59,9 @@ class EventStreamTest : public ::testing::Test {
 TEST_F(EventStreamTest, JsonModeKeepsOnlyResponses) {
   auto s = make(EventStream::Mode::Json);
   std::vector<std::string> seen;
-  s->on_response = [&](std::string_view r) { seen.emplace_back(r); };
+  s->on_response = [&](std::string_view r, const EventStream::ResponseFacts*) {
+    seen.emplace_back(r);
+  };
   s->send(R"({"method":"notifications/progress"})", false);
   s->send(R"({"id":1,"result":{}})", true);
   EXPECT_EQ(s->json_responses(), (std::vector<std::string>{R"({"id":1,"result":{}})"}));

@@ -123,6 +123,8 @@ describe('audit trail through the gateway into PostgreSQL', () => {
         { timeout: 30000 },
       );
       assert.match(JSON.stringify(sampled.content), /sampled for the audit e2e/);
+      // An upstream's JSON-RPC error (a prompt without its required argument).
+      await assert.rejects(caller.getPrompt({ name: 'args-prompt', arguments: {} }), (e) => e.code === -32602);
 
       // SIGTERM: the gateway drains its audit queue before it exits.
       await group.stopAll(10000);
@@ -142,6 +144,10 @@ describe('audit trail through the gateway into PostgreSQL', () => {
         .split('\n')
         .filter(Boolean);
       assert.deepEqual(order, ['tools/call|echo', 'sampling/createMessage|', 'tools/call|trigger-sampling-request']);
+      const promptRows = psql(dsn, "SELECT outcome || '|' || error_code || '|' || server || '|' || target || '|' || (reason LIKE '%Invalid arguments for prompt args-prompt%') FROM audit_events WHERE mcp_method = 'prompts/get'")
+        .split('\n')
+        .filter(Boolean);
+      assert.deepEqual(promptRows, ['error|-32602|everything|args-prompt|true']);
       const everything = psql(dsn, 'SELECT string_agg(row_to_json(a)::text, E\'\\n\') FROM audit_events a');
       assert.ok(everything.includes('"target":"echo"'), 'the rows searched for secrets are not there');
       assert.ok(!everything.includes(SECRET_KEY), 'the API key reached the database');
