@@ -6,6 +6,12 @@
 // ({ client_id, client_secret }, client-credentials grant).
 // With `tokenExchange` ({ subjectAudiences, refuseSubjects }) it also implements RFC 8693 token
 // exchange (see registerTokenExchange) for every client; userToken() mints a user's access token.
+// With `opaque: true` the access tokens are opaque (for RFC 7662 introspection, instead of
+// JWTs; not for token exchange, whose tokens stay JWTs), the gateway's introspection client
+// (INTROSPECTION_CLIENT_ID / INTROSPECTION_CLIENT_SECRET) is registered and token revocation
+// (RFC 7009, revokeToken) is enabled.
+// Every introspection request is recorded in the returned `introspections`
+// ({ client_id of the caller, token, active }), in arrival order.
 // Binds 127.0.0.1:PORT, prints "idp listening http://127.0.0.1:PORT" when ready.
 // Client: mcp-test-client / test-secret. Scopes: tools:read tools:call.
 import { generateKeyPairSync, randomUUID } from 'node:crypto';
@@ -17,13 +23,17 @@ export const CLIENT_ID = 'mcp-test-client';
 export const CLIENT_SECRET = 'test-secret';
 export const TOKEN_EXCHANGE = 'urn:ietf:params:oauth:grant-type:token-exchange';
 export const ACCESS_TOKEN_TYPE = 'urn:ietf:params:oauth:token-type:access_token';
+export const INTROSPECTION_CLIENT_ID = 'mcp-gateway-introspector';
+export const INTROSPECTION_CLIENT_SECRET = 'introspector-secret';
 
-export function startIdp(port, resource, { resources = [], clients = [], tokenExchange } = {}) {
+export function startIdp(port, resource, { resources = [], clients = [], tokenExchange, opaque = false } = {}) {
   const issuer = `http://127.0.0.1:${port}`;
   const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
   const jwk = { ...privateKey.export({ format: 'jwk' }), kid: 'idp-rs256', use: 'sig', alg: 'RS256' };
+  const allClients = [{ client_id: CLIENT_ID, client_secret: CLIENT_SECRET }, ...clients];
+  if (opaque) allClients.push({ client_id: INTROSPECTION_CLIENT_ID, client_secret: INTROSPECTION_CLIENT_SECRET });
   const provider = new Provider(issuer, {
-    clients: [{ client_id: CLIENT_ID, client_secret: CLIENT_SECRET }, ...clients].map((c) => ({
+    clients: allClients.map((c) => ({
       ...c,
       grant_types: tokenExchange ? ['client_credentials', TOKEN_EXCHANGE] : ['client_credentials'],
       response_types: [],
@@ -35,12 +45,13 @@ export function startIdp(port, resource, { resources = [], clients = [], tokenEx
       devInteractions: { enabled: false },
       clientCredentials: { enabled: true },
       introspection: { enabled: true },
+      revocation: { enabled: opaque },
       resourceIndicators: {
         enabled: true,
         defaultResource: () => resource,
         getResourceServerInfo: (ctx, target) => {
           if (target !== resource && !resources.includes(target)) throw new errors.InvalidTarget();
-          return { scope: 'tools:read tools:call', accessTokenFormat: 'jwt' };
+          return { scope: 'tools:read tools:call', accessTokenFormat: opaque ? 'opaque' : 'jwt' };
         },
       },
     },
@@ -49,9 +60,23 @@ export function startIdp(port, resource, { resources = [], clients = [], tokenEx
       token.gty === 'token_exchange' ? { roles: ['user'], act: { sub: token.clientId } } : { roles: ['user'] },
   });
   if (tokenExchange) registerTokenExchange(provider, { issuer, publicKey, resource, resources, ...tokenExchange });
+  const introspections = recordIntrospections(provider);
   return new Promise((resolve) => {
-    const server = provider.listen(port, '127.0.0.1', () => resolve({ issuer, server, provider }));
+    const server = provider.listen(port, '127.0.0.1', () => resolve({ issuer, server, provider, introspections }));
   });
+}
+
+// Records each request to the provider's introspection endpoint once it has been answered:
+// the authenticated caller, the token asked about and the answer's `active`.
+function recordIntrospections(provider) {
+  const records = [];
+  provider.use(async (ctx, next) => {
+    await next();
+    if (ctx.oidc?.route === 'introspection') {
+      records.push({ client_id: ctx.oidc.client?.clientId, token: ctx.oidc.params?.token, active: ctx.body?.active });
+    }
+  });
+  return records;
 }
 
 // RFC 8693 token exchange: an authenticated client presents a user's access token
@@ -128,6 +153,21 @@ export async function clientCredentialsToken(issuer, resource, scope = 'tools:re
   const json = await res.json();
   if (!res.ok || !json.access_token) throw new Error(`token request failed: ${res.status} ${JSON.stringify(json)}`);
   return json.access_token;
+}
+
+// RFC 7009 revocation of `token` by the client it was issued to (mcp-test-client); the
+// provider must have been started with `opaque: true`.
+export async function revokeToken(issuer, token) {
+  const meta = await (await fetch(`${issuer}/.well-known/openid-configuration`)).json();
+  const res = await fetch(meta.revocation_endpoint, {
+    method: 'POST',
+    headers: {
+      'content-type': 'application/x-www-form-urlencoded',
+      authorization: 'Basic ' + Buffer.from(`${CLIENT_ID}:${CLIENT_SECRET}`).toString('base64'),
+    },
+    body: new URLSearchParams({ token, token_type_hint: 'access_token' }),
+  });
+  if (res.status !== 200) throw new Error(`revocation failed: ${res.status} ${await res.text()}`);
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1]).href) {
