@@ -140,8 +140,12 @@ void SessionRouter::initialize(std::string_view message, const mcpgw::json::Enve
       credentials = make->second(info_);
     else if (auto creds = ctx_.credentials.find(server.name); creds != ctx_.credentials.end())
       credentials = creds->second;
+    auto& gate = ctx_.restart_gates[server.name];
+    if (!gate)
+      gate = std::make_shared<session::RestartGate>(server.restart_backoff_initial,
+                                                    server.restart_backoff_max);
     auto link = std::make_shared<UpstreamLink>(ctx_.io, server, ctx_.shared[server.name], *this,
-                                               std::move(credentials));
+                                               std::move(credentials), gate);
     links_.push_back(link);
     link->start(client_params_, [remaining, finish, name = server.name](bool ok) {
       if (!ok) spdlog::warn("upstream {}: not available for this session", name);

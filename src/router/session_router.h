@@ -25,6 +25,8 @@ struct GatewayContext {
   asio::io_context& io;
   const config::Config& config;
   std::map<std::string, std::shared_ptr<upstream::SharedServerState>> shared;
+  // Per server: which session's link probes it while it is down (made on first use).
+  std::map<std::string, std::shared_ptr<session::RestartGate>> restart_gates = {};
   // The gateway's own credentials per upstream server (auth.upstreams), if any.
   std::map<std::string, std::shared_ptr<upstream::Credentials>> credentials = {};
   // Credentials made for each session (token exchange on behalf of its user), per server.

@@ -22,12 +22,14 @@ bool parse_int_id(std::string_view text, int64_t& out) {
 UpstreamLink::UpstreamLink(asio::io_context& io, const config::ServerConfig& server,
                            std::shared_ptr<upstream::SharedServerState> shared,
                            UpstreamEvents& events,
-                           std::shared_ptr<upstream::Credentials> credentials)
+                           std::shared_ptr<upstream::Credentials> credentials,
+                           std::shared_ptr<RestartGate> gate)
     : io_(io),
       server_(server),
       shared_(std::move(shared)),
       events_(events),
       credentials_(std::move(credentials)),
+      gate_(std::move(gate)),
       backoff_(server.restart_backoff_initial) {}
 
 UpstreamLink::~UpstreamLink() {
@@ -96,6 +98,7 @@ void UpstreamLink::spawn_transport() {
     self->transport_->send(mcp::notification("notifications/initialized", {}));
     self->state_ = State::Ready;
     self->failed_starts_ = 0;
+    if (self->gate_) self->gate_->ready(*self);
     self->backoff_ = self->server_.restart_backoff_initial;
     spdlog::info("upstream {}: ready ({}, protocol {})", self->server_.name,
                  self->transport_->describe(), self->protocol_version_);
@@ -258,6 +261,7 @@ void UpstreamLink::on_closed(std::string reason) {
   // (a session restarts its dead upstream on its own, up to every restart_backoff_max).
   bool repeated = state_ == State::Starting && failed_starts_ > 0 && reason == last_error_;
   if (state_ == State::Starting) ++failed_starts_;
+  if (gate_) gate_->failed(*this);
   spdlog::log(repeated ? spdlog::level::debug : spdlog::level::warn, "upstream {}: down: {}",
               server_.name, reason);
   state_ = State::Down;
@@ -291,8 +295,25 @@ void UpstreamLink::schedule_restart() {
   std::weak_ptr<UpstreamLink> weak = weak_from_this();
   restart_timer_->async_wait([weak](error_code ec) {
     auto self = weak.lock();
-    if (ec || !self) return;
+    if (ec || !self || self->state_ != State::Down) return;
+    if (self->gate_ && !self->gate_->claim(self)) {
+      // Another session's link is probing the server: look again after the next backoff, in
+      // case that session ends before its probe does; a probe that succeeds restarts this one.
+      self->restart_not_before_ = std::chrono::steady_clock::now() + self->backoff_;
+      self->backoff_ = std::min(self->backoff_ * 2, self->server_.restart_backoff_max);
+      self->schedule_restart();
+      return;
+    }
     self->restart_if_due();
+  });
+}
+
+void UpstreamLink::restart_now() {
+  if (state_ != State::Down) return;
+  restart_not_before_ = std::chrono::steady_clock::now();
+  std::weak_ptr<UpstreamLink> weak = weak_from_this();
+  asio::post(io_, [weak] {
+    if (auto self = weak.lock()) self->restart_if_due();
   });
 }
 
@@ -387,6 +408,7 @@ void UpstreamLink::close() {
   if (state_ == State::Closed) return;
   state_ = State::Closed;
   if (restart_timer_) restart_timer_->cancel();
+  if (gate_) gate_->release(*this);  // a probe that ends with its session is no probe
   if (transport_) transport_->close();
   fail_all(mcp::error::kUpstreamUnavailable, "session ended");
   queued_.clear();

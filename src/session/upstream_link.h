@@ -16,6 +16,7 @@
 #include "net/asio.h"
 #include "ops/config.h"
 #include "session/event_stream.h"
+#include "session/restart_gate.h"
 #include "upstream/transport.h"
 
 namespace mcpgw::session {
@@ -43,10 +44,12 @@ class UpstreamLink : public std::enable_shared_from_this<UpstreamLink> {
   // Called with the whole upstream response message (its id is the upstream id) and envelope.
   using Callback = std::function<void(std::string_view message, const json::Envelope& env)>;
 
-  // `credentials`: the Authorization header source for this upstream (null: none).
+  // `credentials`: the Authorization header source for this upstream (null: none). `gate`: the
+  // server's RestartGate, shared by every session's link to it (null: each link on its own).
   UpstreamLink(asio::io_context& io, const config::ServerConfig& server,
                std::shared_ptr<upstream::SharedServerState> shared, UpstreamEvents& events,
-               std::shared_ptr<upstream::Credentials> credentials = nullptr);
+               std::shared_ptr<upstream::Credentials> credentials = nullptr,
+               std::shared_ptr<RestartGate> gate = nullptr);
   ~UpstreamLink();
 
   const config::ServerConfig& server() const { return server_; }
@@ -84,6 +87,8 @@ class UpstreamLink : public std::enable_shared_from_this<UpstreamLink> {
   std::shared_ptr<EventStream> sole_pending_stream();
   // Fails requests past their deadline.
   void expire(std::chrono::steady_clock::time_point now);
+  // Down: restart soon (posted), without waiting for the backoff. The server is known to be up.
+  void restart_now();
   void close();
 
  private:
@@ -111,6 +116,7 @@ class UpstreamLink : public std::enable_shared_from_this<UpstreamLink> {
   std::shared_ptr<upstream::SharedServerState> shared_;
   UpstreamEvents& events_;
   std::shared_ptr<upstream::Credentials> credentials_;
+  std::shared_ptr<RestartGate> gate_;
   std::unique_ptr<upstream::Transport> transport_;
   State state_ = State::Idle;
   std::string init_params_;

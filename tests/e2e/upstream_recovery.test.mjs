@@ -4,6 +4,9 @@
 //
 //   MCPGW_BINARY=build-test/src/cli/mcp-gateway node --test tests/e2e/upstream_recovery.test.mjs
 import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 
 import { ToolListChangedNotificationSchema } from '@modelcontextprotocol/sdk/types.js';
@@ -13,7 +16,7 @@ import { startGateway } from './lib/gateway.mjs';
 import { CONFORMANCE_SERVER, NODE } from './lib/paths.mjs';
 import { freePort, waitForPort } from './lib/ports.mjs';
 import { ProcessGroup } from './lib/processes.mjs';
-import { conformanceStdioServer } from './lib/upstreams.mjs';
+import { conformanceStdioServer, misbehavingStdioServer } from './lib/upstreams.mjs';
 
 const TEST = { timeout: 60000 };
 const NOTICE_WITHIN_MS = 15000;
@@ -27,6 +30,17 @@ async function startConformanceOn(group, port) {
   return child;
 }
 
+// The config entry of `late`: an HTTP upstream on `port`, where nothing listens at first.
+const lateServer = (port, extra = {}) => ({
+  name: 'late',
+  transport: 'http',
+  url: `http://127.0.0.1:${port}/mcp`,
+  connect_timeout: '2s',
+  restart_backoff: '200ms',
+  restart_backoff_max: '1s',
+  ...extra,
+});
+
 describe('an upstream that comes back', { skip: DIRECT && 'needs the gateway' }, () => {
   const group = new ProcessGroup();
   let gateway;
@@ -38,15 +52,7 @@ describe('an upstream that comes back', { skip: DIRECT && 'needs the gateway' },
       gateway = await startGateway(group, {
         servers: [
           conformanceStdioServer('good'),
-          {
-            name: 'late',
-            transport: 'http',
-            url: `http://127.0.0.1:${port}/mcp`,
-            connect_timeout: '2s',
-            request_timeout: '5s',
-            restart_backoff: '200ms',
-            restart_backoff_max: '1s',
-          },
+          lateServer(port, { request_timeout: '5s' }),
         ],
       });
     });
@@ -121,6 +127,90 @@ describe('an upstream that comes back', { skip: DIRECT && 'needs the gateway' },
         assert.ok((await toolNames(client)).includes('late__test_simple_text'));
       } finally {
         await client.close();
+      }
+    }));
+});
+
+// Many sessions, one dead server: one session's link at a time probes it, failed probes space
+// out the next (the server's backoff), and when one probe succeeds every session comes back.
+describe('many sessions and one dead upstream', { skip: DIRECT && 'needs the gateway' }, () => {
+  const group = new ProcessGroup();
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mcpgw-recovery-'));
+  const startLog = path.join(dir, 'starts.log');
+  const SESSIONS = 6;
+  let gateway;
+  let port;
+
+  before(async () => {
+    await withProcessReport(group, async () => {
+      port = await freePort();
+      gateway = await startGateway(group, {
+        servers: [
+          conformanceStdioServer('good'),
+          misbehavingStdioServer('dead', 'exit-at-start', {
+            restart_backoff: '100ms',
+            restart_backoff_max: '400ms',
+            env: { MCPGW_FIXTURE_START_LOG: startLog },
+          }),
+          lateServer(port),
+        ],
+      });
+    });
+  });
+
+  after(async () => {
+    await group.stopAll();
+    fs.rmSync(dir, { recursive: true, force: true });
+    assertNoSanitizerReport(group);
+  });
+
+  const starts = () => (fs.existsSync(startLog) ? fs.readFileSync(startLog, 'utf8').split('\n').filter(Boolean).length : 0);
+
+  it('a stdio server that dies at every start is not restarted once per session per backoff', TEST, () =>
+    withProcessReport(group, async () => {
+      const clients = [];
+      try {
+        for (let i = 0; i < SESSIONS; ++i) clients.push((await connectClient({ url: gateway.url })).client);
+        const opened = Date.now();
+        const atOpen = starts();
+        assert.ok(atOpen >= SESSIONS, `each session started it once: ${atOpen}`);
+        await new Promise((r) => setTimeout(r, 3000));
+        const elapsed = Date.now() - opened;
+        const restarts = starts() - atOpen;
+        // One probe per server backoff (100, 200, then every 400 ms) at most, plus the probes in
+        // flight at either end; each session restarting on its own would be about SESSIONS
+        // times as many.
+        const bound = Math.ceil(elapsed / 400) + 4;
+        assert.ok(restarts >= 1, 'the dead server was probed');
+        assert.ok(restarts <= bound, `${restarts} restarts in ${elapsed} ms by ${SESSIONS} sessions (at most ${bound})`);
+      } finally {
+        for (const c of clients) await c.close();
+      }
+    }));
+
+  it('when the server comes back, every session gets it back and is told', TEST, () =>
+    withProcessReport(group, async () => {
+      const sessions = [];
+      try {
+        for (let i = 0; i < 3; ++i) {
+          const changes = [];
+          const { client } = await connectClient({ url: gateway.url }, {
+            setup: (c) => c.setNotificationHandler(ToolListChangedNotificationSchema, () => changes.push(Date.now())),
+          });
+          sessions.push({ client, changes });
+        }
+        // Long enough for the sessions' own backoffs to grow past the server's first ones.
+        await new Promise((r) => setTimeout(r, 1500));
+        await startConformanceOn(group, port);
+        const deadline = Date.now() + NOTICE_WITHIN_MS;
+        while (sessions.some((s) => s.changes.length === 0) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+        assert.deepEqual(sessions.map((s) => s.changes.length > 0), [true, true, true], 'every session was told');
+        for (const { client } of sessions) {
+          const names = (await client.listTools()).tools.map((t) => t.name);
+          assert.ok(names.includes('late__test_simple_text'), names.join(', '));
+        }
+      } finally {
+        for (const { client } of sessions) await client.close();
       }
     }));
 });
