@@ -451,6 +451,10 @@ void Engine::introspect(std::string token, TokenDigest digest, Done done) {
           done(self->invalid("token expired"));
           return;
         }
+        if (!body.contains("aud") && is.introspection_requires_audience) {
+          done(self->invalid("token names no audience (introspection)"));
+          return;
+        }
         if (body.contains("aud") && !audience_matches(body, is.audiences)) {
           done(self->invalid("audience " + describe_aud(body) + " is not this resource (" +
                              is.audiences.front() + ")"));

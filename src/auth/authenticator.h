@@ -50,6 +50,9 @@ struct IssuerSettings {
   std::string introspection_endpoint;    // RFC 7662; empty: discovered if client_id is set
   std::string client_id, client_secret;  // for introspection (HTTP Basic)
   std::vector<std::string> audiences;    // accepted `aud` values; default: the gateway's resource
+  // An introspection response must name an accepted `aud` (MCP: a token must have been issued
+  // for this resource). false: one without `aud` is accepted (a present one must still match).
+  bool introspection_requires_audience = true;
   std::vector<std::string> roles_claims{"realm_access.roles", "roles", "groups"};
   std::vector<std::string> scope_claims{"scope", "scp"};
   std::string subject_claim = "sub";

@@ -86,10 +86,10 @@ std::map<std::string, std::vector<std::string>> list_map(const YAML::Node& node,
 }
 
 IssuerSettings load_issuer(const YAML::Node& node, const std::string& path) {
-  check_keys(
-      node, path,
-      {"issuer", "jwks_uri", "jwks_file", "introspection_endpoint", "client_id", "client_secret",
-       "audiences", "roles_claim", "roles_claims", "scope_claims", "subject_claim", "advertise"});
+  check_keys(node, path,
+             {"issuer", "jwks_uri", "jwks_file", "introspection_endpoint", "client_id",
+              "client_secret", "audiences", "roles_claim", "roles_claims", "scope_claims",
+              "subject_claim", "advertise", "introspection_requires_audience"});
   IssuerSettings is;
   is.line = node.Mark().line + 1;
   if (!node["issuer"]) fail(node, path + ".issuer", "required");
@@ -110,6 +110,12 @@ IssuerSettings load_issuer(const YAML::Node& node, const std::string& path) {
     std::string v = scalar(n, path + ".advertise");
     if (v != "true" && v != "false") fail(n, path + ".advertise", "must be true or false");
     is.advertise = v == "true";
+  }
+  if (auto n = node["introspection_requires_audience"]) {
+    std::string key = path + ".introspection_requires_audience";
+    std::string v = scalar(n, key);
+    if (v != "true" && v != "false") fail(n, key, "must be true or false");
+    is.introspection_requires_audience = v == "true";
   }
   if (!is.jwks_uri.empty() && !is.jwks_file.empty())
     fail(node, path, "set jwks_uri or jwks_file, not both");

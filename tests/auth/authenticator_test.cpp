@@ -47,6 +47,8 @@ class AuthenticatorTest : public AuthFixture {
                                     {"exp", unix_now() + 300}}
                          .dump()};
       }
+      if (r.body.find("token=opaque-no-aud") == 0)
+        return {200, nlohmann::json{{"active", true}, {"sub", "y"}}.dump()};
       if (r.body.find("token=opaque-wrong-aud") == 0)
         return {200,
                 nlohmann::json{{"active", true}, {"sub", "x"}, {"aud", "http://elsewhere"}}.dump()};
@@ -221,6 +223,22 @@ TEST_F(AuthenticatorTest, IntrospectionOfOpaqueTokensIsCached) {
   EXPECT_EQ(inactive.outcome.reason, "token is not active (introspection)");
   auto aud = run(*auth, "Bearer opaque-wrong-aud");
   EXPECT_EQ(aud.outcome.reason,
+            "audience http://elsewhere is not this resource (" + kResource + ")");
+  // A token issued for no resource in particular is not one issued for this gateway.
+  auto none = run(*auth, "Bearer opaque-no-aud");
+  EXPECT_EQ(none.outcome.http_status, 401);
+  EXPECT_EQ(none.outcome.reason, "token names no audience (introspection)");
+}
+
+TEST_F(AuthenticatorTest, AnIssuerWhoseIntrospectionOmitsTheAudienceCanBeAllowedTo) {
+  auto auth = make("auth:\n  resource: " + kResource + "\n  issuers:\n    - issuer: " + issuer() +
+                   "\n      client_id: gw\n      client_secret: secret\n"
+                   "      introspection_requires_audience: false\n");
+  auto none = run(*auth, "Bearer opaque-no-aud");
+  ASSERT_TRUE(none.outcome.ok) << none.outcome.reason;
+  EXPECT_EQ(none.outcome.identity->subject, "y");
+  // A named audience must still be this gateway.
+  EXPECT_EQ(run(*auth, "Bearer opaque-wrong-aud").outcome.reason,
             "audience http://elsewhere is not this resource (" + kResource + ")");
 }
 

@@ -107,6 +107,9 @@ TEST(AuthSettings, ErrorsNameKeyAndLine) {
                      "  max_token_bytes: -5\n"),
             "auth.max_token_bytes (line 5): must be a positive integer");
   EXPECT_EQ(error_of("auth: [1]\n"), "auth (line 1): must be a mapping");
+  EXPECT_EQ(error_of("auth:\n  resource: http://h/mcp\n  issuers:\n    - issuer: https://i\n"
+                     "      introspection_requires_audience: sometimes\n"),
+            "auth.issuers[0].introspection_requires_audience (line 5): must be true or false");
 }
 
 TEST(AuthSettings, JwksFileThatCannotBeReadIsAConfigError) {
