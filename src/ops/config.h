@@ -3,10 +3,10 @@
 #include <chrono>
 #include <cstdint>
 #include <map>
+#include <memory>
 #include <optional>
 #include <stdexcept>
 #include <string>
-#include <memory>
 #include <vector>
 
 namespace YAML {
@@ -40,33 +40,33 @@ struct ServerConfig {
   std::string name;
   TransportKind transport = TransportKind::Stdio;
   // stdio
-  std::vector<std::string> command;          // argv; command[0] is looked up in PATH
-  std::map<std::string, std::string> env;    // added to the gateway's environment
+  std::vector<std::string> command;        // argv; command[0] is looked up in PATH
+  std::map<std::string, std::string> env;  // added to the gateway's environment
   std::string cwd;
   // http / sse
-  std::string url;                           // http: the MCP endpoint; sse: the legacy SSE endpoint
+  std::string url;  // http: the MCP endpoint; sse: the legacy SSE endpoint
   std::map<std::string, std::string> headers;  // sent on every upstream request (credentials)
-  bool prefix = true;                        // expose tools/prompts as NAME__tool
+  bool prefix = true;                          // expose tools/prompts as NAME__tool
   std::chrono::milliseconds connect_timeout{10000};
   std::chrono::milliseconds request_timeout{300000};
   std::chrono::milliseconds restart_backoff_initial{250};
   std::chrono::milliseconds restart_backoff_max{30000};
-  int line = 0;                              // where it was declared, for error messages
+  int line = 0;  // where it was declared, for error messages
 };
 
 struct ListenConfig {
   std::string host = "127.0.0.1";
   uint16_t port = 8080;
   std::string path = "/mcp";
-  std::string tls_cert, tls_key;             // both set: serve HTTPS
+  std::string tls_cert, tls_key;  // both set: serve HTTPS
 };
 
 struct LimitsConfig {
   size_t max_body_bytes = 4 * 1024 * 1024;
   size_t max_header_bytes = 16 * 1024;
-  std::chrono::milliseconds idle_timeout{120000};        // an idle keep-alive connection closes
+  std::chrono::milliseconds idle_timeout{120000};           // an idle keep-alive connection closes
   std::chrono::milliseconds session_idle_timeout{3600000};  // an unused session is ended
-  size_t replay_buffer_events = 256;         // per stream, for Last-Event-ID resumption
+  size_t replay_buffer_events = 256;  // per stream, for Last-Event-ID resumption
   size_t max_sessions = 10000;
 };
 
@@ -77,7 +77,7 @@ struct Config {
   std::vector<ServerConfig> servers;
   LimitsConfig limits;
   std::string log_level = "info";
-  std::string source_path;                   // the file it was loaded from
+  std::string source_path;  // the file it was loaded from
   // The whole document, so that modules (auth, policy, audit) read and validate their own
   // sections: e.g. auth::load_config(*config.raw) reads `auth:`. Never null after load.
   std::shared_ptr<const YAML::Node> raw;

@@ -1,8 +1,9 @@
 // Secrets in arguments never reach any sink: the recorder writes events carrying an API key,
 // a bearer token, a JWT, an AWS key id, a PEM private key, a password, a field named by a
-// policy obligation and one named in the configuration (audit.redact_fields) to PostgreSQL, SQLite, JSON lines and the spool, then every byte of every
-// sink is searched for them. Half the events hand their arguments over as JSON text
-// (Event::arguments_source, what the gateway's event loop does), redacted on the writer thread.
+// policy obligation and one named in the configuration (audit.redact_fields) to PostgreSQL, SQLite,
+// JSON lines and the spool, then every byte of every sink is searched for them. Half the events
+// hand their arguments over as JSON text (Event::arguments_source, what the gateway's event loop
+// does), redacted on the writer thread.
 #include <gtest/gtest.h>
 
 #include "audit/recorder.h"
