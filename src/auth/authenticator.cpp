@@ -191,6 +191,21 @@ void Engine::off_thread(std::function<void()> task, std::function<void()> then, 
   if (!queued) (*shared_fail)(invalid("authentication service is overloaded"));
 }
 
+AuthorizationParts split_authorization(std::string_view header) {
+  while (!header.empty() && header.front() == ' ') header.remove_prefix(1);
+  auto space = header.find(' ');
+  std::string_view scheme = header.substr(0, space);
+  std::string_view token = space == std::string_view::npos ? "" : header.substr(space + 1);
+  while (!token.empty() && token.front() == ' ') token.remove_prefix(1);
+  while (!token.empty() && token.back() == ' ') token.remove_suffix(1);
+  return {scheme, token};
+}
+
+std::string_view bearer_token(std::string_view header) {
+  auto [scheme, token] = split_authorization(header);
+  return iequals(scheme, "Bearer") ? token : std::string_view{};
+}
+
 void Engine::authenticate(std::string_view header, Done done) {
   if (!settings_.enabled) {  // no `auth:` section: the gateway runs unauthenticated
     static const auto anonymous = [] {
@@ -206,16 +221,11 @@ void Engine::authenticate(std::string_view header, Done done) {
     done(std::move(o));
     return;
   }
-  while (!header.empty() && header.front() == ' ') header.remove_prefix(1);
-  if (header.empty()) {
+  auto [scheme, token] = split_authorization(header);
+  if (scheme.empty()) {
     done(deny(settings_, 401, "", "no access token", settings_.required_scopes));
     return;
   }
-  auto space = header.find(' ');
-  std::string_view scheme = header.substr(0, space);
-  std::string_view token = space == std::string_view::npos ? "" : header.substr(space + 1);
-  while (!token.empty() && token.front() == ' ') token.remove_prefix(1);
-  while (!token.empty() && token.back() == ' ') token.remove_suffix(1);
   bool api_key_scheme = iequals(scheme, "ApiKey");
   if (!iequals(scheme, "Bearer") && !api_key_scheme) {
     done(deny(settings_, 401, "", "unsupported authorization scheme (use Bearer)",

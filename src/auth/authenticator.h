@@ -101,6 +101,14 @@ Settings load_settings(const YAML::Node& auth_section);
 // Convenience: reads the `auth:` key of the whole config document.
 Settings load_config(const YAML::Node& document);
 
+// An Authorization header split into its scheme and credentials, spaces around them trimmed.
+struct AuthorizationParts {
+  std::string_view scheme, token;
+};
+AuthorizationParts split_authorization(std::string_view header);
+// The token of a `Bearer` header (scheme in any case); empty for other schemes.
+std::string_view bearer_token(std::string_view header);
+
 class Engine;
 
 class Authenticator {

@@ -6,8 +6,6 @@
 #include <algorithm>
 #include <cctype>
 
-#include <strings.h>
-
 #include "audit/recorder.h"
 #include "auth/authenticator.h"
 #include "json/envelope.h"
@@ -59,9 +57,8 @@ Reply rpc_error(int status, int code, std::string_view message, std::string_view
 // sends (a request from before it renewed its token) is served with the newer one's exchange.
 void keep_client_token(const Request& req, std::shared_ptr<router::ClientToken>& kept) {
   if (!req.identity || req.identity->scheme == "api_key") return;
-  std::string_view auth = req.authorization;
-  if (auth.size() <= 7 || strncasecmp(auth.data(), "Bearer ", 7) != 0) return;
-  std::string_view token = auth.substr(7);
+  std::string_view token = auth::bearer_token(req.authorization);
+  if (token.empty()) return;
   if (!kept) kept = std::make_shared<router::ClientToken>();
   if (kept->token == token) return;
   if (!kept->token.empty() && req.identity->expires_at <= kept->expires) return;

@@ -583,12 +583,9 @@ void SessionRouter::on_upstream_message(UpstreamLink& link, std::string message,
     }
     return;
   }
-  if (method == "notifications/tools/list_changed") catalog_.clear("tools");
-  if (method == "notifications/prompts/list_changed") catalog_.clear("prompts");
-  if (method == "notifications/resources/list_changed") {
-    catalog_.clear("resources");
-    catalog_.clear("templates");
-  }
+  if (method == "notifications/tools/list_changed") forget_list("tools");
+  if (method == "notifications/prompts/list_changed") forget_list("prompts");
+  if (method == "notifications/resources/list_changed") forget_list("resources");
   if (method == "notifications/message" && !related) related = link.sole_pending_stream();
   deliver_to_client(std::move(message), related, false);
 }
@@ -600,13 +597,17 @@ void SessionRouter::on_upstream_restored(UpstreamLink& link) {
   if (closed_ || !initialize_done_) return;
   for (const std::string& kind : declared_lists_) {
     if (!link.has_capability(kind)) continue;
-    catalog_.clear(kind);
-    if (kind == "resources") catalog_.clear("templates");
+    forget_list(kind);
     spdlog::info("session {}: upstream {} is back; {} may have changed", info_.session_id,
                  link.name(), kind);
     deliver_to_client(mcp::notification("notifications/" + kind + "/list_changed", {}), nullptr,
                       false);
   }
+}
+
+void SessionRouter::forget_list(std::string_view capability) {
+  catalog_.clear(capability);
+  if (capability == "resources") catalog_.clear("templates");  // listed with the resources
 }
 
 void SessionRouter::expire(std::chrono::steady_clock::time_point now) {

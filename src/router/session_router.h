@@ -97,6 +97,8 @@ class SessionRouter : public session::UpstreamEvents,
   std::vector<std::shared_ptr<session::UpstreamLink>> ready_links(std::string_view capability);
   std::string merged_initialize_result();
   void deliver_to_client(std::string message, const StreamPtr& preferred, bool is_request);
+  // The catalog forgets a list (tools, prompts, resources and their templates) until refreshed.
+  void forget_list(std::string_view capability);
   session::UpstreamLink* link_by_name(std::string_view name);
 
   GatewayContext& ctx_;

@@ -266,8 +266,7 @@ void UpstreamLink::on_closed(std::string reason) {
               server_.name, reason);
   state_ = State::Down;
   last_error_ = reason;
-  restart_not_before_ = std::chrono::steady_clock::now() + backoff_;
-  backoff_ = std::min(backoff_ * 2, server_.restart_backoff_max);
+  back_off();
   fail_all(mcp::error::kUpstreamUnavailable, "upstream " + server_.name + " failed: " + reason);
   if (auto done = std::move(start_done_)) {
     start_done_ = nullptr;
@@ -276,6 +275,11 @@ void UpstreamLink::on_closed(std::string reason) {
   // Queued requests see state Down and answer with an error.
   flush_queue();
   schedule_restart();
+}
+
+void UpstreamLink::back_off() {
+  restart_not_before_ = std::chrono::steady_clock::now() + backoff_;
+  backoff_ = std::min(backoff_ * 2, server_.restart_backoff_max);
 }
 
 bool UpstreamLink::restart_if_due() {
@@ -299,8 +303,7 @@ void UpstreamLink::schedule_restart() {
     if (self->gate_ && !self->gate_->claim(self)) {
       // Another session's link is probing the server: look again after the next backoff, in
       // case that session ends before its probe does; a probe that succeeds restarts this one.
-      self->restart_not_before_ = std::chrono::steady_clock::now() + self->backoff_;
-      self->backoff_ = std::min(self->backoff_ * 2, self->server_.restart_backoff_max);
+      self->back_off();
       self->schedule_restart();
       return;
     }

@@ -103,6 +103,8 @@ class UpstreamLink : public std::enable_shared_from_this<UpstreamLink> {
   void spawn_transport();
   // Down and past the backoff: starts again. Returns false while the backoff lasts.
   bool restart_if_due();
+  // The next restart waits the current backoff, which doubles up to restart_backoff_max.
+  void back_off();
   void schedule_restart();
   void on_message(std::string message, std::string_view in_reply_to);
   void on_closed(std::string reason);

@@ -287,3 +287,25 @@ TEST_F(AuthenticatorTest, ToolScopesWithPrefixPatterns) {
 
 }  // namespace
 }  // namespace mcpgw::auth::testing
+
+namespace mcpgw::auth {
+namespace {
+
+// The one parser of the Authorization header, shared by authentication and by the session's
+// kept token (token exchange).
+TEST(AuthorizationHeader, SplitsSchemeAndTokenAndFindsBearerTokens) {
+  auto parts = split_authorization("  Bearer   abc.def  ");
+  EXPECT_EQ(parts.scheme, "Bearer");
+  EXPECT_EQ(parts.token, "abc.def");
+  EXPECT_EQ(split_authorization("Bearer").token, "");
+  EXPECT_EQ(split_authorization("   ").scheme, "");
+  EXPECT_EQ(bearer_token("bearer tok"), "tok");
+  EXPECT_EQ(bearer_token("BEARER  tok "), "tok");
+  EXPECT_EQ(bearer_token("ApiKey tok"), "");
+  EXPECT_EQ(bearer_token("Basic dXNlcjpwdw=="), "");
+  EXPECT_EQ(bearer_token("Bearertok"), "");
+  EXPECT_EQ(bearer_token(""), "");
+}
+
+}  // namespace
+}  // namespace mcpgw::auth
