@@ -53,8 +53,9 @@ class QueueRecorder final : public Recorder {
       if (e.arguments_source.empty()) {
         std::vector<std::string> merged;
         redact(e.arguments, fields_to_redact(redact_fields, merged));
-      } else
+      } else {
         e.redact_fields = redact_fields;  // the writer parses and redacts (prepare_arguments)
+      }
       sanitize(e);
       if (e.instance.empty()) e.instance = settings_.instance;
       int64_t now = now_us();
@@ -159,8 +160,6 @@ class QueueRecorder final : public Recorder {
     store_->close();
   }
 
-  // Arguments the caller handed over as text: parsed, redacted and sanitized here, before the
-  // event is linked, spooled or stored.
   // The configured fields plus a call's own; `merged` holds them when both have some.
   const std::vector<std::string>& fields_to_redact(const std::vector<std::string>& call,
                                                    std::vector<std::string>& merged) const {
@@ -171,6 +170,8 @@ class QueueRecorder final : public Recorder {
     return merged;
   }
 
+  // Arguments the caller handed over as text: parsed, redacted and sanitized here, before the
+  // event is linked, spooled or stored.
   void prepare_arguments(Event& e) const {
     if (e.arguments_source.empty()) return;
     try {
